@@ -27,6 +27,7 @@ from .privacy import (
     warn_about_published_addresses,
 )
 from .settings import FlattrSettings
+from .store import is_empty_file
 from .url_guard_build import guard_thing_urls
 from .wording import listed
 
@@ -137,8 +138,10 @@ def write_manifest(settings: FlattrSettings) -> None:
     path = settings.manifest_path
     try:
         # Only a manifest is replaced: FLATTR_MANIFEST may name an article,
-        # the settings file or a page this build wrote, by mistake.
-        in_the_way = not_a_manifest(path)
+        # the settings file or a page this build wrote, by mistake. An
+        # empty file is one made for the first build, behind a link
+        # (``link_refused``).
+        in_the_way = None if is_empty_file(path) else not_a_manifest(path)
         if in_the_way is None:
             write_atomically(path, chunks)
             state.progress.manifests_written.append(path)

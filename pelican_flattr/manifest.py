@@ -496,9 +496,8 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
         if refused is not None:
             raise OSError(errno.ELOOP, refused, str(path))
         path = target
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)  # its error names it
     folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)
     _remove_leftovers(path)
     # Named before it is made, unlike mkstemp's, so that a Ctrl-C that
@@ -517,8 +516,13 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
         ) as stream:
             stream.writelines([text] if isinstance(text, str) else text)
             stream.flush()
+            # By the open file, not its name: one swapped for a link there
+            # meanwhile would give another file the mode.
+            if hasattr(os, "fchmod"):
+                os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        if not hasattr(os, "fchmod"):
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as error:
         if made:
@@ -540,34 +544,31 @@ def link_refused(link: Path, target: Path) -> str | None:
 
     A link in the output or the cache may be planted (a cache a CI restores
     from another branch's job): written through wherever it pointed, it had
-    the build make ~/.profile, say, holding article titles. It may name a
-    file that is there (the caller checks that it is a manifest or a
-    baseline before it replaces it), or a missing one whose name ends as
-    the link's (``.json``) in a folder that is there, as a CI's link to a
-    folder it keeps does before its first build (or once a damaged baseline
-    is set aside there).
+    the build make ~/.profile, or a file in a folder a shell sources
+    (~/.bashrc.d), holding article titles and file names. So a link is
+    written through only to a file of its own name that is there, as a
+    CI's link to a folder it keeps names one (its first build, an empty
+    one: the caller checks that it is that, a manifest or a baseline):
+    none a planted link can name holds what the build would replace.
     """
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
-        mode = None
+        return (
+            f"is a link to {target}, which is not there: the build makes no "
+            "file through a link (one put there could have it write anywhere); "
+            f"make it first, empty (touch {target}), or remove the link"
+        )
     except OSError as error:
         return f"is a link to {target}, which cannot be examined ({error.strerror})"
-    if mode is not None:
-        return None if stat.S_ISREG(mode) else f"is a link to {target}, not a file"
-    if target.suffix != link.suffix:
-        ending = f"'{link.suffix}'" if link.suffix else "no extension"
+    if not stat.S_ISREG(mode):
+        return f"is a link to {target}, not a file"
+    if target.name != link.name:
         return (
-            f"is a link to {target}, a missing file whose name does not end "
-            f"as the link's ({ending}): the build makes no such file through a "
-            "link (a link put there could have it write anywhere, ~/.profile "
-            "say); point it at a file so named, or remove it"
-        )
-    if not target.parent.is_dir():
-        return (
-            f"is a link into {target.parent}, which is not a folder that is "
-            "there: the build makes no folder a link points into; make it, or "
-            "remove the link"
+            f"is a link to {target}, a file of another name: the build writes "
+            f"through a link only to a file named as the link is ({link.name}), "
+            "as one put there could name any file; point it at one so named, "
+            "or remove it"
         )
     return None
 

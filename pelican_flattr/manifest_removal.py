@@ -16,10 +16,17 @@ module removes the one at a path, and imports without Pelican.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import NamedTuple
 
-from .manifest import MISSING, file_problem, is_gzipped_manifest, not_a_manifest
+from .manifest import (
+    MISSING,
+    file_problem,
+    is_gzipped_manifest,
+    link_refused,
+    not_a_manifest,
+)
 
 logger = logging.getLogger("pelican_flattr")
 
@@ -72,10 +79,13 @@ def remove_manifest(path: Path, removal: Removal) -> None:
             error,
         )
         return
-    # Named as it is: through a link, the file it names is removed.
+    # Named as it is: through a link, the file it names is removed (but
+    # for one the build would not write through, which may be planted).
     shown = str(path)
     if path.is_symlink():
-        shown = f"{path.resolve()} (named by the link {path})"
+        if link_refused(path, path.resolve()) is not None:
+            return
+        shown = f"{path.resolve()} (emptied, as the link {path} names it)"
     manifest_removed = problem is None and _removed(path, "the manifest", removal)
     # Copies that a plugin such as pelican-precompress made of it, which a
     # server sends in its place (nginx's gzip_static): as stale as it is,
@@ -122,11 +132,15 @@ def _removed(
     delete the file it names, which the caller has read to be a manifest,
     not the link."""
     try:
-        # Through a link (kept by write_atomically), the file it names: the
-        # link stays for the next build to write through. A compressed
-        # copy's name alone vouches for it: through a link planted beside
-        # the manifest, the build deleted whatever file it named.
-        (path.resolve() if through_link and path.is_symlink() else path).unlink()
+        # Through a link (kept by write_atomically), the file it names,
+        # emptied: the link stays for the next build to write through, which
+        # it does to no missing file (link_refused). A compressed copy's
+        # name alone vouches for it: through a link planted beside the
+        # manifest, the build deleted whatever file it named.
+        if through_link and path.is_symlink():
+            os.truncate(path.resolve(), 0)
+        else:
+            path.unlink()
     except OSError as error:
         logger.warning(
             "pelican-flattr: FLATTR_MANIFEST: cannot remove %s%s, %s, %s: %s",

@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from json.encoder import encode_basestring  # json's C encoder for a str
@@ -356,13 +357,16 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
     it, or ``NAME.unreadable-2`` and on, never over an earlier one, and
     return its new path, so that the next baseline does not destroy it.
 
-    Behind a link, the file the link names is renamed beside itself, and
-    the link stays, to be written through (``write_atomically``): moved
-    aside, the link brought back by a CI that keeps it named the damaged
-    file again at every build; copied beside the link, the only copy went
-    with a workspace the CI throws away, and the next job, finding no
-    baseline, passed a strict build with the changes since unsaid.
+    Behind a link, the file the link names is renamed beside itself, an
+    empty one left in its place, and the link stays, to be written through
+    (``write_atomically``, which writes through none to a missing file):
+    moved aside, the link brought back by a CI that keeps it named the
+    damaged file again at every build; copied beside the link, the only
+    copy went with a workspace the CI throws away, and the next job,
+    finding no baseline, passed a strict build with the changes since
+    unsaid.
     """
+    linked = path.is_symlink()
     path = kept_file(path)
     aside = path.with_name(f"{path.name}.{why}")
     number = 1
@@ -370,6 +374,9 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
         number += 1
         aside = path.with_name(f"{path.name}.{why}-{number}")
     path.rename(aside)
+    if linked:
+        made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        os.close(os.open(path, made, stat.S_IMODE(aside.stat().st_mode)))
     return aside
 
 
@@ -422,7 +429,9 @@ def unused_language_baselines(
     a language site marked with that language counts: another build's (a
     preview's own ``CACHE_PATH`` below this one, another site's baseline
     named for its own languages beside this one, one set aside) is none of
-    this site's business.
+    this site's business, nor one behind a link (or in a folder linked
+    there): planted, it had another site's baseline compared with this
+    one's and moved aside.
     """
     # Each candidate with the language its name gives it: a baseline is a
     # language site's only where that site would have kept it.
@@ -447,9 +456,19 @@ def unused_language_baselines(
         (candidate, named)
         for candidate, named in sorted(candidates)
         if os.path.abspath(candidate) not in taken
-        and candidate.is_file()
+        and _own_file(candidate, path.parent)
         and baseline_language(candidate) == named
     ]
+
+
+def _own_file(candidate: Path, folder: Path) -> bool:
+    """Whether ``candidate`` is a file, no link, in ``folder`` or in a
+    folder below the folder that holds ``folder`` that is no link."""
+    if candidate.is_symlink() or not candidate.is_file():
+        return False
+    if candidate.parent == folder:
+        return True
+    return not (candidate.parent.is_symlink() or candidate.parent.parent.is_symlink())
 
 
 def holds_baseline(

@@ -785,7 +785,12 @@ def _why_a_draft(content: Any) -> str:
 def _dated_in_the_future(content: Any) -> bool:
     """Whether Pelican's Article holds ``content`` back for its date: its
     date is after now, compared as Pelican compares it, while
-    WITH_FUTURE_DATES is False."""
+    WITH_FUTURE_DATES is False. Never a page: Pelican publishes one
+    whatever its date."""
+    from pelican.contents import Article
+
+    if not isinstance(content, Article):
+        return False
     settings = getattr(content, "settings", None) or {}
     date = getattr(content, "date", None)
     if settings.get("WITH_FUTURE_DATES", True) or date is None:

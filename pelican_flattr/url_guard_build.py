@@ -17,6 +17,7 @@ import errno
 import functools
 import logging
 import os
+import stat
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,13 @@ from typing import Any
 from . import build
 from .generator_contents import contents_of, page_sources
 from .identifiers import redact_addresses
-from .manifest import MISSING, file_problem, not_a_file_of, why_unwritten
+from .manifest import (
+    MISSING,
+    file_problem,
+    link_refused,
+    not_a_file_of,
+    why_unwritten,
+)
 from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import (
     CACHE_FOLDER,
@@ -35,6 +42,7 @@ from .settings import (
     FlattrSettings,
     listed_old_hosts,
 )
+from .store import is_empty_file
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,
@@ -105,7 +113,13 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     path = settings.url_baseline_path
     guarded = _guarded_things()
     _warn_about_live_acceptances(settings, guarded.not_elsewhere())
+    planted = _planted_link(path)
+    if planted is not None:
+        _give_up(f"FLATTR_URL_BASELINE: the URL guard checks nothing: {path} {planted}")
+        return
     problem = file_problem(path)
+    if problem is None and _is_link(path) and is_empty_file(path):
+        problem = MISSING  # made empty for the first build, as link_refused asks
     if problem not in (None, MISSING):
         _give_up_on_what_is_there(settings, problem)
         return
@@ -533,6 +547,39 @@ def _settings_folder_holding(path: Path) -> Path | None:
     return folder
 
 
+def _planted_link(path: Path) -> str | None:
+    """Why the baseline at ``path`` is not to be read or written, as a link
+    may have been planted there (in a cache a CI restores): the plugin's
+    own folder in CACHE_PATH is a link, or ``path`` one the build writes
+    nothing through (``link_refused``); None when neither.
+
+    Written through, a planted link had the build write its baseline,
+    holding the sources' names, into a folder a shell sources, or move
+    aside another site's file.
+    """
+    if path.parent.name == CACHE_FOLDER and _is_link(path.parent):
+        return (
+            f"lies in {path.parent}, the plugin's folder in CACHE_PATH, which is a "
+            f"link to {os.path.realpath(path.parent)}: the build keeps its "
+            "baseline in a folder of its own (a link put there could have it "
+            "write anywhere); remove the link (to keep the baseline elsewhere, "
+            "link CACHE_PATH itself, or the baseline file to one of its name)"
+        )
+    if _is_link(path):
+        return link_refused(path, Path(os.path.realpath(path)))
+    return None
+
+
+def _is_link(path: Path) -> bool:
+    """Whether ``path`` is a link; False where it cannot be examined (its
+    folder closed to the build, a name too long), which the guard's own
+    reading of it says."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _say_set_aside_left(
     settings: FlattrSettings, aside: list[Path], compares: str
 ) -> None:
@@ -792,25 +839,16 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
     # readable baseline, which this build can no longer report.
     # Moved aside only in the plugin's own folder (the default) or
     # when it opens as a baseline: FLATTR_URL_BASELINE may name an
-    # article or a page by mistake. Through a link, only a baseline: one
-    # planted in a cache a CI restores had the build move aside (and
-    # replace) whatever file it named.
-    linked = path.is_symlink()
+    # article or a page by mistake. (Through a link, only a file of its
+    # name: ``_planted_link``.)
     try:
         in_the_way = (
             None
-            if path.parent.name == CACHE_FOLDER and not linked
+            if path.parent.name == CACHE_FOLDER
             else not_a_file_of(
                 path, "baseline_version", "a pelican-flattr URL baseline"
             )
         )
-        if in_the_way is not None and linked:
-            _give_up(
-                f"FLATTR_URL_BASELINE: {path} is a link to {kept_file(path)}, "
-                f"which {in_the_way}, so the URL guard leaves it as it is and "
-                "checks nothing: remove the link, or point it at the baseline",
-            )
-            return False
         if in_the_way is not None:
             _give_up(
                 f"FLATTR_URL_BASELINE: {path} {in_the_way}, so the URL "

@@ -1238,21 +1238,17 @@ def test_an_atomic_write_gives_the_mode_a_write_in_place_would(tmp_path, umask):
         os.chmod(target, 0o640)  # an operator's own mode stays
         write_atomically(target, "two\n")
         # Through a link, the file it names is written, and keeps its mode.
-        link.symlink_to(target)
-        write_atomically(link, "three\n")
-        # A new file a dangling link names gets the umask's, never the
-        # link's own 0777.
-        dangling = tmp_path / "new.json"
         (tmp_path / "kept").mkdir()
-        dangling.symlink_to(tmp_path / "kept" / "new.json")
-        write_atomically(dangling, "four\n")
+        kept = tmp_path / "kept" / "link.json"
+        kept.write_text("")
+        os.chmod(kept, 0o604)
+        link.symlink_to(kept)
+        write_atomically(link, "three\n")
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o640
-    assert link.is_symlink() and target.read_text() == "three\n"
-    made = tmp_path / "kept" / "new.json"
-    assert dangling.is_symlink() and made.read_text() == "four\n"
-    assert made.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert link.is_symlink() and kept.read_text() == "three\n"
+    assert kept.stat().st_mode & 0o777 == 0o604
 
 
 def test_a_temporary_file_a_killed_build_left_is_removed(tmp_path):
@@ -1665,6 +1661,7 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
     # manifest it names, and the next build writes it there again.
     kept = tmp_path / "kept" / "manifest.json"
     kept.parent.mkdir()
+    kept.touch()  # as the README says, for its first build
     link = tmp_path / "manifest.json"
     link.symlink_to(kept)
     files = {"a.md": article("Article A")}
@@ -1679,10 +1676,12 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
             FLATTR_BUTTON="no such style",
             FLATTR_STRICT=True,
         )
-    assert link.is_symlink() and not kept.exists()
+    # Emptied, not deleted: the build writes through no link to a file
+    # that is not there.
+    assert link.is_symlink() and kept.read_text() == ""
     assert any(
-        f"removed the manifest of an earlier build: {kept} (named by the link "
-        f"{link})" in message
+        f"removed the manifest of an earlier build: {kept} (emptied, as the link "
+        f"{link} names it)" in message
         for message in flattr_log.messages
     ), flattr_log.messages
     # The audit says why there is none, as of a removed manifest.
@@ -1690,30 +1689,35 @@ def test_a_manifest_kept_through_a_link_is_written_and_removed_through_it(
     output = str(tmp_path / "output")
     assert audit_command(["audit", output, "--manifest", str(link)]) == 2
     err = capsys.readouterr().err
-    assert f"{link}: no manifest where its link points ({kept})" in err, err
+    assert f"{link}: an empty file where its link points ({kept})" in err, err
     assert "a strict build that failed, removes the manifest" in err, err
     build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_MANIFEST=str(link))
     assert link.is_symlink() and "Article A" in kept.read_text()
 
 
+_NOT_THERE = (
+    "is a link to {target}, which is not there: the build makes no file "
+    "through a link (one put there could have it write anywhere); make it "
+    "first, empty (touch {target}), or remove the link"
+)
+
+
 @pytest.mark.parametrize(
     ("target", "refused"),
     [
-        (
-            "victim/.profile",
-            "is a link to {target}, a missing file whose name does not end as "
-            "the link's ('.json'): the build makes no such file through a link "
-            "(a link put there could have it write anywhere, ~/.profile say); "
-            "point it at a file so named, or remove it",
-        ),
-        (
-            "victim/new/m.json",
-            "is a link into {folder}, which is not a folder that is there: the "
-            "build makes no folder a link points into; make it, or remove the link",
-        ),
+        ("victim/.profile", _NOT_THERE),
+        # Named as a manifest, in a folder a shell sources: no better.
+        ("victim/m.json", _NOT_THERE),
+        ("victim/new/m.json", _NOT_THERE),
         ("victim", "is a link to {target}, not a file"),
+        (
+            "victim/config.json",
+            "is a link to {target}, a file of another name: the build writes "
+            "through a link only to a file named as the link is (m.json), as one "
+            "put there could name any file; point it at one so named, or remove it",
+        ),
     ],
-    ids=["another-name", "missing-folder", "folder"],
+    ids=["another-name", "same-name", "missing-folder", "folder", "existing"],
 )
 def test_a_link_planted_where_a_file_is_written_is_not_written_through(
     tmp_path, target, refused
@@ -1722,6 +1726,8 @@ def test_a_link_planted_where_a_file_is_written_is_not_written_through(
     # through wherever it pointed, it had the build make ~/.profile, holding
     # article titles, and the folders on its way.
     (tmp_path / "victim").mkdir()
+    config = tmp_path / "victim" / "config.json"
+    config.write_text('{"schema_version": 3, "api_key": "secret"}')
     named = tmp_path / target
     link = tmp_path / "out" / "m.json"
     link.parent.mkdir()
@@ -1729,9 +1735,10 @@ def test_a_link_planted_where_a_file_is_written_is_not_written_through(
     with pytest.raises(OSError) as refusal:
         write_atomically(link, '{"schema_version": 1}\n')
     assert refusal.value.filename == str(link)
-    assert refusal.value.strerror == refused.format(target=named, folder=named.parent)
+    assert refusal.value.strerror == refused.format(target=named)
     assert link.is_symlink()
-    assert list((tmp_path / "victim").iterdir()) == []
+    assert [p.name for p in (tmp_path / "victim").iterdir()] == ["config.json"]
+    assert "secret" in config.read_text()
     assert [p.name for p in link.parent.iterdir()] == ["m.json"]
 
 
@@ -1750,8 +1757,7 @@ def test_a_build_never_writes_through_a_manifest_link_planted_in_the_output(
     (message,) = [m for m in flattr_log.messages if "cannot write" in m]
     assert message.startswith(
         f"pelican-flattr: FLATTR_MANIFEST: cannot write {manifest}: is a link to "
-        f"{victim / 'profile.sh'}, a missing file whose name does not end as "
-        "the link's ('.json')"
+        f"{victim / 'profile.sh'}, which is not there"
     ), message
 
 

@@ -3036,6 +3036,22 @@ def test_a_draft_is_told_each_thing_that_holds_it_back(tmp_path, flattr_log, dat
     assert f"Fix: {fix} to give it its thing back" in line, line
 
 
+def test_a_draft_page_dated_in_the_future_is_told_only_to_publish_it(
+    tmp_path, flattr_log
+):
+    # Pelican holds back articles for their date, never a page: told to
+    # give it a date that has come, its author changed what held nothing.
+    files = {**two_articles(), "pages/about.md": article("About", "Alice")}
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_PAGES": True}
+    build(tmp_path, files, **settings)
+    files["pages/about.md"] = article("About", "Alice", status="draft").replace(
+        "Date: 2024-03-01", "Date: 2099-03-01"
+    )
+    build(tmp_path, files, WITH_FUTURE_DATES=False, **settings)
+    (line,) = guard_lines(flattr_log)
+    assert "Fix: pages/about.md is a draft: publish it to give it" in line, line
+
+
 # Each source with its save_as emptied by a setting, and the setting its
 # fix must name: Pelican's for its kind, the LANG_ twin for a translation,
 # and an entry of EXTRA_PATH_METADATA (no 'Save_as:' line to remove).
@@ -4169,9 +4185,10 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     # Moving the link aside left the damaged file where the link, restored
     # by a CI, named it again at every build: never compared again. Set
     # aside beside the link, it went with the workspace a CI throws away.
-    kept = tmp_path / "kept" / "baseline.json"
-    kept.parent.mkdir()
     baseline = tmp_path.joinpath(*BASELINE)  # the default, damaged set aside
+    kept = tmp_path / "kept" / baseline.name
+    kept.parent.mkdir()
+    kept.touch()  # as the README says, for its first build
     baseline.parent.mkdir(parents=True)
     baseline.symlink_to(kept)
     settings = {"FLATTR_AUTHORS": AUTHORS}
@@ -4180,7 +4197,7 @@ def test_an_unreadable_baseline_behind_a_link_is_kept_aside_and_the_link_kept(
     kept.write_text(damaged)
     flattr_log.clear()
     build(tmp_path, two_articles(), **settings)
-    aside = kept.with_name("baseline.json.unreadable")
+    aside = kept.with_name(f"{baseline.name}.unreadable")
     assert aside.read_text() == damaged and not aside.is_symlink()
     assert baseline.is_symlink() and "first-slug" in kept.read_text()
     assert not baseline.with_name(baseline.name + ".unreadable").exists()
@@ -4211,10 +4228,97 @@ def test_a_baseline_link_to_a_file_that_is_no_baseline_is_left_alone(
     assert [p.name for p in baseline.parent.iterdir()] == [baseline.name]
     ((level, message),) = said_with(flattr_log, "is a link to")
     assert level == "WARNING" and message == (
-        f"pelican-flattr: FLATTR_URL_BASELINE: {baseline} is a link to {secret}, "
-        "which is not a pelican-flattr URL baseline, so the URL guard leaves it "
-        "as it is and checks nothing: remove the link, or point it at the baseline"
+        "pelican-flattr: FLATTR_URL_BASELINE: the URL guard checks nothing: "
+        f"{baseline} is a link to {secret}, a file of another name: the build "
+        "writes through a link only to a file named as the link is "
+        "(url-baseline.json), as one put there could name any file; point it "
+        "at one so named, or remove it"
     )
+
+
+def test_a_link_planted_for_the_plugin_s_cache_folder_is_written_through_by_nothing(
+    tmp_path, flattr_log
+):
+    # A cache a CI restores may hold links: the plugin's folder linked to a
+    # folder a shell sources (~/.bashrc.d) had the baseline written there,
+    # the sources' names (a contributor's '$(...)') in it; a dangling link
+    # at the baseline's path, named as it is, alike.
+    sourced = tmp_path / "bashrc.d"
+    sourced.mkdir()
+    folder = tmp_path.joinpath(*BASELINE[:-1])
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(sourced)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert list(sourced.iterdir()) == []
+    ((level, message),) = said_with(flattr_log, "the URL guard checks nothing")
+    assert level == "WARNING" and message == (
+        "pelican-flattr: FLATTR_URL_BASELINE: the URL guard checks nothing: "
+        f"{folder / BASELINE[-1]} lies in {folder}, the plugin's folder in "
+        f"CACHE_PATH, which is a link to {sourced}: the build keeps its baseline "
+        "in a folder of its own (a link put there could have it write anywhere); "
+        "remove the link (to keep the baseline elsewhere, link CACHE_PATH itself, "
+        "or the baseline file to one of its name)"
+    )
+    folder.unlink()
+    folder.mkdir()
+    flattr_log.clear()
+    (folder / BASELINE[-1]).symlink_to(sourced / BASELINE[-1])
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert list(sourced.iterdir()) == []
+    ((_, message),) = said_with(flattr_log, "the URL guard checks nothing")
+    assert message.endswith(
+        f"is a link to {sourced / BASELINE[-1]}, which is not there: the build "
+        "makes no file through a link (one put there could have it write "
+        f"anywhere); make it first, empty (touch {sourced / BASELINE[-1]}), or "
+        "remove the link"
+    )
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_another_site_s_language_baseline_linked_in_is_left_alone(
+    tmp_path, flattr_log, linked
+):
+    # Looked for beside the baseline on every build, a link planted there to
+    # another site's language baseline had it compared with this site's
+    # things (its sources "gone"), and moved aside as retired.
+    from pelican_flattr.url_baseline import baseline_entry, write_baseline
+
+    other = tmp_path / "other" / "de" / "pelican-flattr" / "url-baseline.json"
+    other.parent.mkdir(parents=True)
+    entry = baseline_entry(f"{SITEURL}/de/x.html", "x.md", "alice")
+    write_baseline(other, [entry], "de")
+    written = other.read_text()
+    folder = tmp_path.joinpath(*BASELINE[:-1])
+    folder.mkdir(parents=True)
+    if linked == "file":
+        (folder / "url-baseline.de.json").symlink_to(other)
+    else:
+        (tmp_path / "cache" / "de").symlink_to(other.parent.parent)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert other.read_text() == written
+    assert [p.name for p in other.parent.iterdir()] == [other.name]
+    assert not [r for r in flattr_log.records if "x.md" in r.getMessage()]
+
+
+def test_a_baseline_behind_a_link_damaged_at_its_start_is_set_aside(
+    tmp_path, flattr_log
+):
+    # Judged by its opening, a baseline damaged there (an editor's stray
+    # keystroke) was taken for another file, and left: every strict build
+    # failed, told to remove the link a CI keeps it by.
+    baseline = tmp_path.joinpath(*BASELINE)
+    kept = tmp_path / "kept" / baseline.name
+    kept.parent.mkdir()
+    kept.touch()
+    baseline.parent.mkdir(parents=True)
+    baseline.symlink_to(kept)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    damaged = "x" + kept.read_text()
+    kept.write_text(damaged)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert kept.with_name(f"{kept.name}.unreadable").read_text() == damaged
+    assert "first-slug" in kept.read_text() and baseline.is_symlink()
 
 
 def test_a_strict_build_keeps_failing_on_a_damaged_baseline_kept_through_a_link(
@@ -4243,6 +4347,7 @@ def test_a_strict_build_keeps_failing_on_a_damaged_baseline_kept_through_a_link(
         finally:
             shutil.rmtree(baseline.parent)
 
+    kept.touch()  # the CI's first job, as the README says
     job("first-slug", strict_fails=False)
     damaged = kept.read_text()[:200]  # its header: a baseline, cut short
     kept.write_text(damaged)
@@ -4265,7 +4370,8 @@ def test_a_baseline_kept_through_a_link_stays_linked_and_guards(tmp_path, flattr
     kept.parent.mkdir()
     baseline = tmp_path / "cache" / "baseline.json"
     baseline.parent.mkdir()
-    baseline.symlink_to(kept)  # dangling: the first build makes the file
+    baseline.symlink_to(kept)
+    kept.touch()  # as the README says, for its first build
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_URL_BASELINE": str(baseline)}
     build(tmp_path, two_articles(), **settings)
     build(
@@ -4359,18 +4465,21 @@ def test_a_sound_baseline_the_build_cannot_read_is_left_as_it_is(
         baseline.unlink(missing_ok=True)
         baseline.write_bytes(sound)
     said = said_with(flattr_log, str(baseline))
-    assert said == [
-        (
-            "ERROR" if strict else "WARNING",
+    if why == "Permission denied":
+        message = (
             f"pelican-flattr: FLATTR_URL_BASELINE: cannot read {baseline} ({why}), "
-            "so the URL guard leaves it as it is and checks nothing: "
-            + (
-                f"fix its permissions, so that {build_user()} may read it"
-                if why == "Permission denied"
-                else "fix what keeps the build from reading it"
-            ),
+            "so the URL guard leaves it as it is and checks nothing: fix its "
+            f"permissions, so that {build_user()} may read it"
         )
-    ]
+    else:
+        # A link to a file of another name, which may be planted, is not
+        # even read (manifest.link_refused).
+        message = (
+            "pelican-flattr: FLATTR_URL_BASELINE: the URL guard checks nothing: "
+            f"{baseline} is a link to {os.path.realpath('/proc/self/mem')}"
+        )
+    assert len(said) == 1 and said[0][0] == ("ERROR" if strict else "WARNING")
+    assert said[0][1].startswith(message), said
     assert guard_lines(flattr_log) == []
     # Readable again, it still holds the old URL: the change is said.
     build(tmp_path, two_articles(slug="other"), FLATTR_AUTHORS=AUTHORS)
