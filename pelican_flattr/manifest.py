@@ -489,8 +489,8 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
     path = Path(path)
     if path.is_symlink():
         # A link the operator made (to a folder a CI keeps, say) stays one:
-        # the file it names is replaced, or made where a dangling one points.
-        # Replacing the link left the kept file behind, never written again.
+        # the file it names is replaced. Replacing the link left the kept
+        # file behind, never written again.
         target = Path(os.path.realpath(path))
         refused = link_refused(path, target)
         if refused is not None:

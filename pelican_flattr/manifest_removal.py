@@ -129,8 +129,8 @@ def _removed(
 ) -> bool:
     """Delete ``path``, or warn that it could not be (naming it as
     ``what``); return whether it is gone. ``through_link``: at a link,
-    delete the file it names, which the caller has read to be a manifest,
-    not the link."""
+    empty the file it names, which the caller has read to be a manifest,
+    rather than delete the link."""
     try:
         # Through a link (kept by write_atomically), the file it names,
         # emptied: the link stays for the next build to write through, which
