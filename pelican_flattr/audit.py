@@ -814,19 +814,28 @@ def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> N
             "cannot be read: its files are not checked",
         )
     for link, target in sorted(found.linked_outside.items()):
-        folder = os.path.isdir(target)
         audit.problem(
             "link-outside",
             _name_in(output, link),
-            f"is a link to {portable_path(target)}, a "
-            + (
-                "folder outside the output folder: its files are not checked"
-                if folder
-                else "file outside the output folder: it is not checked"
-            ),
-            ("its files" if folder else "the file")
-            + " in the output itself: a deploy may copy a link as a link, or "
-            "all it points at",
+            f"is a link to {portable_path(target)}, a folder outside the output "
+            "folder: its files are not checked",
+            "its files in the output itself: a deploy may copy a link as a "
+            "link, or all it points at",
+        )
+    files = sorted(found.files_linked_outside.items())
+    if files:
+        # A note, not a problem: Pelican links static files so (its
+        # STATIC_CREATE_LINKS across file systems), a CI its kept manifest.
+        shown = [f"{_name_in(output, link)} -> {target}" for link, target in files]
+        one = len(files) == 1
+        audit.report.notes.append(
+            redact(
+                f"{len(files)} file{'' if one else 's'} of the output "
+                f"{'is a link' if one else 'are links'} to a file outside it, "
+                f"checked as {'it' if one else 'those'}: {listed(shown, 3)}. A "
+                "deploy may copy a link as a link, or publish what it names: "
+                "make sure each is meant to be published"
+            )
         )
 
 
@@ -1103,7 +1112,13 @@ def _check_file(
     except OSError as error:
         audit.unread.add(relative)
         audit.problem(
-            "unreadable", relative, f"cannot be read ({error.strerror or error})"
+            "unreadable",
+            relative,
+            f"cannot be read ({error.strerror or error})",
+            # Readable, only too large: "make it readable" was no fix.
+            "no page or feed this large: delete it, or move it out of the output"
+            if error.errno == errno.EFBIG
+            else "",
         )
 
 

@@ -49,6 +49,8 @@ class SiteFiles:
     other_sites_files: tuple[Path, ...]
     # Each link to a folder outside the output -> the folder it resolves to.
     linked_outside: Mapping[Path, str]
+    # Each link to a file outside the output -> the file it resolves to.
+    files_linked_outside: Mapping[Path, str]
 
 
 def site_files(
@@ -62,15 +64,16 @@ def site_files(
     """Every regular file of the output tree, and what the walk found
     besides (see ``SiteFiles``).
 
-    Links to files of the tree are followed, as a web server serving the
-    tree follows them; a link to a file this user may not reach (in a folder
-    it may not enter) is listed all the same, for the audit to say it cannot
-    be read. Links to folders are not walked: one to a folder of the tree is
-    walked under that folder's own name. A link to a file or a folder
-    outside the tree (which may be the whole file system) is in
-    ``linked_outside``, with what it resolves to. Anything else is skipped,
-    never opened: a broken link cannot be read, and reading a FIFO would
-    wait for ever. Folders that
+    Links to files are followed, as a web server serving the tree follows
+    them; a link to a file this user may not reach (in a folder it may not
+    enter) is listed all the same, for the audit to say it cannot be read.
+    One to a file outside the tree is in ``files_linked_outside`` too, with
+    the file it resolves to. Links to folders are not walked: one to a
+    folder of the tree is walked under that folder's own name, and one to a
+    folder outside it (which may be the whole file system) is in
+    ``linked_outside``, with the folder it resolves to. Anything else is
+    skipped, never opened: a broken link cannot be read, and reading a FIFO
+    would wait for ever. Folders that
     cannot be listed, or whose files cannot be reached (mode r--), are
     ``unreadable``. A folder below ``output`` that holds a manifest of its
     own is another site's output (in ``other_sites``, with the path of
@@ -87,6 +90,7 @@ def site_files(
     other_sites: dict[Path, str] = {}
     other_sites_files: list[Path] = []
     linked_outside: dict[Path, str] = {}
+    files_linked_outside: dict[Path, str] = {}
     try:
         audited = os.stat(manifest)
     except OSError:
@@ -140,18 +144,16 @@ def site_files(
                 if _is_file_to_check(path)
             ]
             if any(os.path.islink(path) for path in found):
-                # A link to a file outside the output is not read, as one to
-                # a folder is not walked: planted, it had the audit read
-                # what it named (a secret a deploy would publish, unsaid).
+                # Read as the file it names, as a server sends it, but said:
+                # a deploy may publish what it names (a link put there to a
+                # secret), or copy the link alone.
                 real_output = real_output or os.path.realpath(output)
-                outside = {
-                    path: target
+                files_linked_outside.update(
+                    (path, target)
                     for path in found
                     if os.path.islink(path)
                     and not _within(target := os.path.realpath(path), real_output)
-                }
-                linked_outside.update(outside)
-                found = [path for path in found if path not in outside]
+                )
         except _NotEntered as error:
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
@@ -166,6 +168,7 @@ def site_files(
         other_sites=other_sites,
         other_sites_files=tuple(sorted(other_sites_files)),
         linked_outside=linked_outside,
+        files_linked_outside=files_linked_outside,
     )
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import secrets
+import shlex
 import stat
 import tempfile
 import time
@@ -554,10 +555,13 @@ def link_refused(link: Path, target: Path) -> str | None:
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
+        make = f"touch {shlex.quote(str(target))}"
+        if not target.parent.is_dir():
+            make = f"mkdir -p {shlex.quote(str(target.parent))} && {make}"
         return (
             f"is a link to {target}, which is not there: the build makes no "
             "file through a link (one put there could have it write anywhere); "
-            f"make it first, empty (touch {target}), or remove the link"
+            f"make it first, empty ({make}), or remove the link"
         )
     except OSError as error:
         return f"is a link to {target}, which cannot be examined ({error.strerror})"

@@ -83,7 +83,18 @@ def remove_manifest(path: Path, removal: Removal) -> None:
     # for one the build would not write through, which may be planted).
     shown = str(path)
     if path.is_symlink():
-        if link_refused(path, path.resolve()) is not None:
+        refused = link_refused(path, path.resolve())
+        if refused is not None:
+            if problem is None:  # a manifest, read through the link
+                logger.warning(
+                    "pelican-flattr: FLATTR_MANIFEST: the manifest%s behind %s is "
+                    "left as it is, %s; %s %s",
+                    removal.whose,
+                    path,
+                    removal.though,
+                    path,
+                    refused,
+                )
             return
         shown = f"{path.resolve()} (emptied, as the link {path} names it)"
     manifest_removed = problem is None and _removed(path, "the manifest", removal)

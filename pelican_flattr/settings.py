@@ -742,6 +742,8 @@ class FlattrSettings:
     feeds: bool = True
     url_guard: bool = True
     url_baseline_path: Path = Path("cache", CACHE_FOLDER, "url-baseline.json")
+    # Whether FLATTR_URL_BASELINE names it (else it lies in CACHE_PATH).
+    url_baseline_set: bool = False
     accepted_url_changes: frozenset[str] = frozenset()
     strict: bool = False
     store_path: Path | None = None
@@ -1291,6 +1293,7 @@ def read_settings(
         feeds=_bool(settings, "FLATTR_FEEDS", fatal),
         url_guard=_bool(settings, "FLATTR_URL_GUARD", fatal),
         url_baseline_path=baseline,
+        url_baseline_set=settings.get("FLATTR_URL_BASELINE") is not None,
         accepted_url_changes=accepted_url_changes(settings, fatal),
         strict=_strict(settings, fatal),
         site_subtitle=str(settings.get("SITESUBTITLE") or ""),

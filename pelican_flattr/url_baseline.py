@@ -429,9 +429,9 @@ def unused_language_baselines(
     a language site marked with that language counts: another build's (a
     preview's own ``CACHE_PATH`` below this one, another site's baseline
     named for its own languages beside this one, one set aside) is none of
-    this site's business, nor one behind a link (or in a folder linked
-    there): planted, it had another site's baseline compared with this
-    one's and moved aside.
+    this site's business, nor one behind a link the build would not write
+    through (``link_refused``): planted, it had another site's baseline
+    compared with this one's and moved aside.
     """
     # Each candidate with the language its name gives it: a baseline is a
     # language site's only where that site would have kept it.
@@ -456,19 +456,19 @@ def unused_language_baselines(
         (candidate, named)
         for candidate, named in sorted(candidates)
         if os.path.abspath(candidate) not in taken
-        and _own_file(candidate, path.parent)
+        and _own_file(candidate)
         and baseline_language(candidate) == named
     ]
 
 
-def _own_file(candidate: Path, folder: Path) -> bool:
-    """Whether ``candidate`` is a file, no link, in ``folder`` or in a
-    folder below the folder that holds ``folder`` that is no link."""
-    if candidate.is_symlink() or not candidate.is_file():
-        return False
-    if candidate.parent == folder:
-        return True
-    return not (candidate.parent.is_symlink() or candidate.parent.parent.is_symlink())
+def _own_file(candidate: Path) -> bool:
+    """Whether ``candidate`` is a file, and, behind a link, one the build
+    would write through (a CI's link to a folder it keeps)."""
+    from .manifest import link_refused
+
+    if candidate.is_symlink():
+        return link_refused(candidate, Path(os.path.realpath(candidate))) is None
+    return candidate.is_file()
 
 
 def holds_baseline(

@@ -113,7 +113,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     path = settings.url_baseline_path
     guarded = _guarded_things()
     _warn_about_live_acceptances(settings, guarded.not_elsewhere())
-    planted = _planted_link(path)
+    planted = _planted_link(path, in_cache=not settings.url_baseline_set)
     if planted is not None:
         _give_up(f"FLATTR_URL_BASELINE: the URL guard checks nothing: {path} {planted}")
         return
@@ -547,17 +547,19 @@ def _settings_folder_holding(path: Path) -> Path | None:
     return folder
 
 
-def _planted_link(path: Path) -> str | None:
+def _planted_link(path: Path, in_cache: bool) -> str | None:
     """Why the baseline at ``path`` is not to be read or written, as a link
     may have been planted there (in a cache a CI restores): the plugin's
-    own folder in CACHE_PATH is a link, or ``path`` one the build writes
-    nothing through (``link_refused``); None when neither.
+    own folder in CACHE_PATH (``in_cache``: where the baseline lies) is a
+    link, or ``path`` one the build writes nothing through
+    (``link_refused``); None when neither. A folder FLATTR_URL_BASELINE
+    names is the operator's, link or not.
 
     Written through, a planted link had the build write its baseline,
     holding the sources' names, into a folder a shell sources, or move
     aside another site's file.
     """
-    if path.parent.name == CACHE_FOLDER and _is_link(path.parent):
+    if in_cache and _is_link(path.parent):
         return (
             f"lies in {path.parent}, the plugin's folder in CACHE_PATH, which is a "
             f"link to {os.path.realpath(path.parent)}: the build keeps its "

@@ -3763,25 +3763,25 @@ def test_a_link_to_a_folder_outside_the_output_is_reported_not_walked(copy, caps
     assert report["files"] == real_files(copy)
 
 
-def test_a_link_to_a_file_outside_the_output_is_reported_not_read(copy, capsys):
-    # Followed, a planted link had the audit read what it named (a secret
-    # a deploy that copies what links name would publish), and say
-    # nothing of it; one to a file of the output is read as that file.
+def test_a_link_to_a_file_outside_the_output_is_checked_and_named(copy, capsys):
+    # A deploy may publish what a link names (one put there to a secret), or
+    # copy the link alone: said in a note, as Pelican links static files so
+    # (STATIC_CREATE_LINKS across file systems), and a CI its kept manifest.
     secret = copy.parent / "secret.html"
-    secret.write_text("<p>api key</p>", encoding="utf-8")
+    secret.write_text("<p>carol@example.org</p>", encoding="utf-8")
     (copy / "leak.html").symlink_to(secret)
     (copy / "same.html").symlink_to(copy / "index.html")
     status, report = audit_json(copy, capsys)
     assert status == 1
-    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
-        (
-            "leak.html",
-            f"is a link to {secret}, a file outside the output folder: it is not "
-            "checked",
-            "link-outside",
-        )
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [
+        ("leak.html", "address-published")
     ]
-    assert report["files"] == real_files(copy) + 1  # same.html, not leak.html
+    assert report["notes"] == [
+        f"1 file of the output is a link to a file outside it, checked as it: "
+        f"leak.html -> {secret}. A deploy may copy a link as a link, or publish "
+        "what it names: make sure each is meant to be published"
+    ]
+    assert report["files"] == real_files(copy) + 2
 
 
 def test_a_page_too_large_to_read_whole_is_reported_not_read(copy, capsys):
@@ -3802,6 +3802,9 @@ def test_a_page_too_large_to_read_whole_is_reported_not_read(copy, capsys):
             "unreadable",
         )
     ]
+    assert report["problems"][0]["expected"] == (
+        "no page or feed this large: delete it, or move it out of the output"
+    )
 
 
 def test_a_link_to_a_folder_whose_path_starts_as_the_output_s_is_outside(copy, capsys):
@@ -3966,7 +3969,6 @@ def test_a_compressed_copy_or_its_page_that_cannot_be_read_is_one_problem(open_c
 def test_a_file_that_cannot_be_read_is_a_problem_and_the_rest_is_checked(open_copy):
     # A link to a file in a folder this user may not enter stopped the
     # audit ("x.html: Permission denied", status 2) before it checked any.
-    # (Outside the output, such links are now said to be, and not read.)
     site, lock = open_copy
     locked = site.parent / "locked"
     locked.mkdir()
@@ -3987,12 +3989,9 @@ def test_a_file_that_cannot_be_read_is_a_problem_and_the_rest_is_checked(open_co
         "archives.html",
         "pages/about.html",
     }
-    assert ("archives.html", "cannot be read (Permission denied)") in problems
-    for file in ("x.html", "theme/y.css"):
-        target = locked / Path(file).name
-        said = f"is a link to {target}, a file outside the output folder: it is "
-        assert (file, said + "not checked") in problems, problems
-    assert json.loads(result.stdout)["files"] == real_files(site)
+    for file in ("x.html", "theme/y.css", "archives.html"):
+        assert (file, "cannot be read (Permission denied)") in problems
+    assert json.loads(result.stdout)["files"] == real_files(site) + 2
 
 
 @pytest.mark.parametrize(

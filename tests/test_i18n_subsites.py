@@ -891,6 +891,25 @@ def test_a_url_a_language_site_took_and_let_go_stays_released_where_it_was(
     assert f"bob.md: its thing URL {old_url} was hello.md's" in said[0]
 
 
+def test_a_removed_language_s_baseline_kept_through_a_link_is_compared(tmp_path):
+    # A CI keeps each baseline through a link to a folder it keeps: taken
+    # for a planted link and ignored, the French site's removal passed a
+    # strict build, its article's move unsaid.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    built = i18n_build(tmp_path, SEUL_FILES, **settings)
+    assert (built.messages, built.status) == ([], 0)
+    kept = tmp_path / "kept" / "fr" / "url-baseline.json"
+    kept.parent.mkdir(parents=True)
+    _fr_baseline(tmp_path).rename(kept)
+    _fr_baseline(tmp_path).symlink_to(kept)
+    without_fr = {**settings, "PLUGINS": ["pelican_flattr"]}
+    strict = i18n_build(tmp_path, {}, **without_fr, FLATTR_STRICT=True)
+    assert strict.status == 1
+    assert any("seul.md: thing URL changed from" in m for m in strict.messages), (
+        strict.messages
+    )
+
+
 @pytest.mark.parametrize("i18n_plugin", [True, False])
 def test_a_language_site_removed_moves_its_articles_things_and_says_so(
     tmp_path, i18n_plugin

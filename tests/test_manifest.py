@@ -1708,7 +1708,10 @@ _NOT_THERE = (
         ("victim/.profile", _NOT_THERE),
         # Named as a manifest, in a folder a shell sources: no better.
         ("victim/m.json", _NOT_THERE),
-        ("victim/new/m.json", _NOT_THERE),
+        (
+            "victim/new/m.json",
+            _NOT_THERE.replace("(touch", "(mkdir -p {target.parent} && touch"),
+        ),
         ("victim", "is a link to {target}, not a file"),
         (
             "victim/config.json",
@@ -1740,6 +1743,33 @@ def test_a_link_planted_where_a_file_is_written_is_not_written_through(
     assert [p.name for p in (tmp_path / "victim").iterdir()] == ["config.json"]
     assert "secret" in config.read_text()
     assert [p.name for p in link.parent.iterdir()] == ["m.json"]
+
+
+def test_a_manifest_behind_a_link_the_build_refuses_is_said_to_be_left(
+    tmp_path, flattr_log
+):
+    # A CI's link from before the link rule, to a file of another name: the
+    # failed build neither wrote nor removed the earlier manifest there, and
+    # said nothing of it, where the README says a failed build removes it.
+    files = {"a.md": article("Article A")}
+    output = build(tmp_path, files, FLATTR_USERNAME="alice")
+    kept = tmp_path / "kept" / "site-manifest.json"
+    kept.parent.mkdir()
+    manifest = output / "flattr-manifest.json"
+    manifest.rename(kept)
+    manifest.symlink_to(kept)
+    earlier = kept.read_text()
+    build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_BUTTON="no such style")
+    assert kept.read_text() == earlier
+    (message,) = [m for m in flattr_log.messages if "is left as it is" in m]
+    assert message == (
+        "pelican-flattr: FLATTR_MANIFEST: the manifest of an earlier build behind "
+        f"{manifest} is left as it is, though this build made no things; "
+        f"{manifest} is a link to {kept}, a file of another name: the build "
+        "writes through a link only to a file named as the link is "
+        "(flattr-manifest.json), as one put there could name any file; point it "
+        "at one so named, or remove it"
+    )
 
 
 def test_a_build_never_writes_through_a_manifest_link_planted_in_the_output(

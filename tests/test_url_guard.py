@@ -4274,13 +4274,11 @@ def test_a_link_planted_for_the_plugin_s_cache_folder_is_written_through_by_noth
     )
 
 
-@pytest.mark.parametrize("linked", ["file", "folder"])
-def test_another_site_s_language_baseline_linked_in_is_left_alone(
-    tmp_path, flattr_log, linked
-):
+def test_another_site_s_language_baseline_linked_in_is_left_alone(tmp_path, flattr_log):
     # Looked for beside the baseline on every build, a link planted there to
     # another site's language baseline had it compared with this site's
-    # things (its sources "gone"), and moved aside as retired.
+    # things (its sources "gone"), and moved aside as retired. (One the
+    # build would write through, of its own name, is a CI's, and counts.)
     from pelican_flattr.url_baseline import baseline_entry, write_baseline
 
     other = tmp_path / "other" / "de" / "pelican-flattr" / "url-baseline.json"
@@ -4290,15 +4288,31 @@ def test_another_site_s_language_baseline_linked_in_is_left_alone(
     written = other.read_text()
     folder = tmp_path.joinpath(*BASELINE[:-1])
     folder.mkdir(parents=True)
-    if linked == "file":
-        (folder / "url-baseline.de.json").symlink_to(other)
-    else:
-        (tmp_path / "cache" / "de").symlink_to(other.parent.parent)
+    (folder / "url-baseline.de.json").symlink_to(other)
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     assert other.read_text() == written
     assert [p.name for p in other.parent.iterdir()] == [other.name]
     assert not [r for r in flattr_log.records if "x.md" in r.getMessage()]
+
+
+def test_a_folder_flattr_url_baseline_names_may_be_a_link(tmp_path, flattr_log):
+    # Named as the plugin's own folder in CACHE_PATH, the operator's linked
+    # folder was refused as one planted there.
+    kept = tmp_path / "srv-kept"
+    kept.mkdir()
+    folder = tmp_path / "srv" / "pelican-flattr"
+    folder.parent.mkdir()
+    folder.symlink_to(kept)
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FLATTR_URL_BASELINE": str(folder / "url-baseline.json"),
+    }
+    build(tmp_path, two_articles(), **settings)
+    build(tmp_path, two_articles(slug="renamed"), **settings)
+    assert "first-slug" in (kept / "url-baseline.json").read_text()
+    assert len(guard_lines(flattr_log)) == 1  # the change, compared
+    assert not said_with(flattr_log, "checks nothing")
 
 
 def test_a_baseline_behind_a_link_damaged_at_its_start_is_set_aside(
