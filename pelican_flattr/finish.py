@@ -11,6 +11,7 @@ the build's state (``build.current``).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from . import build
@@ -141,7 +142,8 @@ def write_manifest(settings: FlattrSettings) -> None:
         # the settings file or a page this build wrote, by mistake. An
         # empty file is one made for the first build, behind a link
         # (``link_refused``).
-        in_the_way = None if is_empty_file(path) else not_a_manifest(path)
+        made_for_it = os.path.islink(path) and is_empty_file(path)
+        in_the_way = None if made_for_it else not_a_manifest(path)
         if in_the_way is None:
             write_atomically(path, chunks)
             state.progress.manifests_written.append(path)

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
-from .store import NAME_MAX
+from .store import NAME_MAX, cut_name
 
 try:
     import fcntl
@@ -552,6 +552,13 @@ def link_refused(link: Path, target: Path) -> str | None:
     one: the caller checks that it is that, a manifest or a baseline):
     none a planted link can name holds what the build would replace.
     """
+    if target.name != link.name:
+        return (
+            f"is a link to {target}, a file of another name: the build writes "
+            f"through a link only to a file named as the link is ({link.name}), "
+            "as one put there could name any file; point it at one so named, "
+            "or remove it"
+        )
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -567,13 +574,6 @@ def link_refused(link: Path, target: Path) -> str | None:
         return f"is a link to {target}, which cannot be examined ({error.strerror})"
     if not stat.S_ISREG(mode):
         return f"is a link to {target}, not a file"
-    if target.name != link.name:
-        return (
-            f"is a link to {target}, a file of another name: the build writes "
-            f"through a link only to a file named as the link is ({link.name}), "
-            "as one put there could name any file; point it at one so named, "
-            "or remove it"
-        )
     return None
 
 
@@ -654,13 +654,7 @@ def _temporary_prefix(path: Path) -> str:
     after a "."). Cut so that the whole name fits where ``path``'s does: a
     name of 246 to 255 bytes, which a file may have, made the temporary
     file's too long, and the manifest was refused with its folder blamed."""
-    name = os.fsencode(path.name)
-    room = NAME_MAX - len(".~") - _SUFFIX_LENGTH
-    if len(name) > room:
-        # By bytes, as file systems count; a character cut in two becomes
-        # surrogate escapes, which os.open turns back into the same bytes.
-        return f".{os.fsdecode(name[:room])}~"
-    return f".{path.name}~"
+    return f".{cut_name(path.name, NAME_MAX - len('.~') - _SUFFIX_LENGTH)}~"
 
 
 def is_temporary_file_of(name: str, path: Path) -> bool:

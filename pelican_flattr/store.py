@@ -14,6 +14,7 @@ be published with the site.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import sqlite3
@@ -44,6 +45,24 @@ BATCH_LOCK_END = "-verify-lock"
 # The longest file name, in bytes, of the usual file systems (ext4, XFS,
 # btrfs, APFS, NTFS in characters).
 NAME_MAX = 255
+
+
+def name_length(name: str) -> int:
+    """The length of the file name ``name`` as file systems count it: in
+    bytes (of UTF-8: ext4, XFS, btrfs, APFS), on Windows in characters."""
+    return len(name) if os.name == "nt" else len(os.fsencode(name))
+
+
+def cut_name(name: str, room: int) -> str:
+    """``name`` cut to ``room`` (as ``name_length`` counts), never within a
+    character (a byte of a name that is no UTF-8 may go)."""
+    if name_length(name) <= room:
+        return name
+    if os.name == "nt":
+        return name[:room]
+    return os.fsencode(name)[:room].decode("utf-8", "ignore")
+
+
 # The longest a store's file name may be: SQLite keeps its -wal and -shm
 # files beside it under a name 4 bytes longer. (The verify lock's is
 # longer still, and a batch runs without a lock where it cannot be made.)
@@ -434,19 +453,22 @@ def check_can_be_made(path: Path) -> None:
     _no_journal_of_another_store(path)
 
 
+_UNITS = "characters" if os.name == "nt" else "bytes"
+
+
 def _check_name_fits(path: Path) -> None:
     """Raise StoreError when the file name of ``path`` leaves no room for
     its journal's: SQLite said only "unable to open database file", which
     sent operators to the file's permissions. The file SQLite opens: a
     link's target, whose folder holds the journal."""
-    length = len(os.fsencode(os.path.basename(os.path.realpath(path))))
+    length = name_length(os.path.basename(os.path.realpath(path)))
     if length > _LONGEST_NAME:
         raise StoreError(
             path,
-            f"its file name is {length} bytes long, and SQLite keeps its "
-            f"journal beside it under a name {len(WAL_ENDS[0])} bytes longer "
+            f"its file name is {length} {_UNITS} long, and SQLite keeps its "
+            f"journal beside it under a name {len(WAL_ENDS[0])} {_UNITS} longer "
             f"({listed(WAL_ENDS)}), where a file name may have at most "
-            f"{NAME_MAX} bytes: choose a name of at most {_LONGEST_NAME} bytes",
+            f"{NAME_MAX} {_UNITS}: choose a name of at most {_LONGEST_NAME} {_UNITS}",
         )
 
 
@@ -528,7 +550,7 @@ def _make_store(path: Path) -> None:
     # Cut, by bytes, so that the name SQLite gives its rollback journal
     # while it switches the new file to WAL mode still fits.
     room = NAME_MAX - len(".") - len(".") - 8 - len("-journal")  # mkstemp's 8
-    cut = os.fsdecode(os.fsencode(path.name)[:room])
+    cut = cut_name(path.name, room)
     handle, name = tempfile.mkstemp(prefix=f".{cut}.", dir=path.parent)
     os.close(handle)
     made = Path(name)
@@ -601,11 +623,13 @@ def one_batch_at_a_time(path: Path) -> Iterator[None]:
         # Never through a link, nor a FIFO waited on: one put beside a store
         # kept in a site's repository made a file anywhere, or hung.
         descriptor = os.open(lock_path, _LOCK_FILE, 0o644)
-    except OSError:
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _lock_in_the_way(path, lock_path, "a link") from None
         descriptor = None
     if descriptor is not None and not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        descriptor = None
+        raise _lock_in_the_way(path, lock_path, "no file")
     try:
         if descriptor is not None and not _locked(descriptor):
             raise StoreError(
@@ -618,6 +642,18 @@ def one_batch_at_a_time(path: Path) -> Iterator[None]:
     finally:
         if descriptor is not None:
             os.close(descriptor)  # lets the lock go
+
+
+def _lock_in_the_way(path: Path, lock_path: Path, what: str) -> StoreError:
+    """The refusal of a batch whose lock file, beside the store at
+    ``path``, is ``what`` (a link, a FIFO), which may be planted: run
+    without its lock, it was said nothing of."""
+    return StoreError(
+        path,
+        f"{lock_path.name} beside it, the verify batches' lock, is {what}, which "
+        "no batch locks (one put there by someone else?): remove it, and a "
+        "batch makes its own",
+    )
 
 
 def _locked(descriptor: int) -> bool:

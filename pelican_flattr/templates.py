@@ -92,7 +92,7 @@ def _in_a_feed(helper: str) -> bool:
     well-formed XML, and the build told the template to move the call
     after ``<meta charset>``. (A button may go in an entry's description,
     escaped: ``_check_feed``.)"""
-    if not _is_feed(build.current.page.template):
+    if not _is_feed(build.current.page):
         return False
     _report_call(
         f"{helper}() prints HTML for a page's head, which has no place in a "
@@ -104,9 +104,13 @@ def _in_a_feed(helper: str) -> bool:
     return True
 
 
-def _is_feed(template: str | None) -> bool:
-    """Whether ``template`` (a name) writes a feed, not a page."""
-    return bool(template) and template.lower().endswith(_FEED_TEMPLATE_ENDINGS)
+def _is_feed(rendered: PageRender) -> bool:
+    """Whether the page ``rendered`` is a feed: the file Pelican writes it
+    to, else its template, is named so (``TEMPLATE_PAGES`` may render
+    ``podcast.j2`` to ``podcast.xml``)."""
+    context = rendered.context or {}
+    name = context.get("output_file") or rendered.template
+    return isinstance(name, str) and name.lower().endswith(_FEED_TEMPLATE_ENDINGS)
 
 
 # How a button the helper printed opens, in either style: in a feed, only
@@ -796,7 +800,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     """
     state = build.current
     rendered = state.page
-    if _is_feed(rendered.template):
+    if _is_feed(rendered):
         _check_feed(page)
         return page
     if _loader_places_printed and markup.LOADER_PLACE in page:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .settings import CACHE_FOLDER
+from .store import NAME_MAX, cut_name
 from .url_guard import Entry, UrlChange
 
 BASELINE_VERSION = 1
@@ -368,16 +369,24 @@ def set_aside(path: Path, why: str = "unreadable") -> Path:
     """
     linked = path.is_symlink()
     path = kept_file(path)
-    aside = path.with_name(f"{path.name}.{why}")
+    stem = _aside_stem(path.name, why)
+    aside = path.with_name(f"{stem}.{why}")
     number = 1
     while os.path.lexists(aside):
         number += 1
-        aside = path.with_name(f"{path.name}.{why}-{number}")
+        aside = path.with_name(f"{stem}.{why}-{number}")
     path.rename(aside)
     if linked:
         made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         os.close(os.open(path, made, stat.S_IMODE(aside.stat().st_mode)))
     return aside
+
+
+def _aside_stem(name: str, why: str) -> str:
+    """The start of the name ``set_aside`` gives the baseline ``name``:
+    the name itself, but for one so long that ``.unreadable-99`` would make
+    it longer than a file's may be."""
+    return cut_name(name, NAME_MAX - len(f".{why}-99"))
 
 
 def kept_file(path: Path) -> Path:
@@ -390,7 +399,9 @@ def set_aside_beside(path: Path, why: str = "unreadable") -> list[Path]:
     """The files ``set_aside`` made of the baseline at ``path`` (with
     ``why``) that still lie beside it, or beside the file a link there
     names, in the order it made them."""
-    found = glob.glob(f"{glob.escape(str(kept_file(path)))}.{glob.escape(why)}*")
+    kept = kept_file(path)
+    stem = kept.with_name(_aside_stem(kept.name, why))
+    found = glob.glob(f"{glob.escape(str(stem))}.{glob.escape(why)}*")
     # NAME.unreadable, then NAME.unreadable-2, ..., -10: shorter first.
     return [Path(name) for name in sorted(found, key=lambda name: (len(name), name))]
 

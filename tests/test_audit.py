@@ -7309,6 +7309,27 @@ def test_a_helper_in_a_template_s_feed_prints_nothing_and_says_why(
         assert "flattr-button" in button["class"]
 
 
+def test_a_feed_is_known_by_the_file_it_is_written_to(tmp_path, flattr_log):
+    # TEMPLATE_PAGES may render podcast.j2 to podcast.xml: known by its
+    # template's name alone, it got the head's tags.
+    template = tmp_path / "podcast.j2"
+    template.write_text(
+        PODCAST.replace("PAYMENT", "{{ flattr_head(article) }}"), encoding="utf-8"
+    )
+    settings = {
+        "FLATTR_AUTHORS": AUTHORS,
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "TEMPLATE_PAGES": {str(template): "podcast.xml"},
+    }
+    output = build(tmp_path, {"a.md": article("Soldering", "Alice")}, **settings)
+    feed = feedparser.parse((output / "podcast.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: {template}: " + _FEED_HELPER_ERROR.format("flattr_head")
+    ]
+
+
 def test_a_template_s_feed_without_payment_links_is_told_how_to_add_them(
     tmp_path, capsys
 ):

@@ -499,6 +499,23 @@ def test_what_a_manifest_may_replace(tmp_path, text, says):
     assert not_a_manifest(tmp_path / "fifo") == "is not a regular file"
 
 
+def test_an_empty_file_flattr_manifest_names_is_replaced_only_behind_a_link(
+    tmp_path, flattr_log
+):
+    # Made empty for a CI's first build, behind a link, it is the manifest's;
+    # any other empty file (a settings file not yet written) is not.
+    settings_file = tmp_path / "empty.py"
+    settings_file.write_text("")
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=str(settings_file))
+    assert settings_file.read_text() == ""
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: FLATTR_MANIFEST: {settings_file} is not a pelican-flattr "
+        "manifest, so it is left as it is and no manifest was written: point "
+        "FLATTR_MANIFEST at a file of its own"
+    ]
+
+
 def test_a_manifest_saved_with_a_byte_order_mark_is_read_and_replaced(
     tmp_path, flattr_log
 ):
@@ -1280,11 +1297,12 @@ def test_a_file_name_as_long_as_one_may_be_is_written(tmp_path, name):
     target = tmp_path / name
     write_atomically(target, "first\n")
     assert target.read_text() == "first\n"
-    # A killed build's leftover, named as the cut names it (its first 245
-    # bytes, by bytes), is known as one and removed by the next write.
-    left = os.path.join(
-        os.fsencode(tmp_path), b"." + name.encode()[:245] + b"~k2_9xq0a"
-    )
+    # A killed build's leftover, named as the cut names it (at most its
+    # first 245 bytes, never part of a character), is known as one and
+    # removed by the next write.
+    cut = name.encode()[:245].decode("utf-8", "ignore").encode()
+    assert len(cut) == (245 if name.isascii() else 244)
+    left = os.path.join(os.fsencode(tmp_path), b"." + cut + b"~k2_9xq0a")
     os.close(os.open(left, os.O_WRONLY | os.O_CREAT, 0o600))
     an_hour_ago = time.time() - 3600
     os.utime(left, (an_hour_ago, an_hour_ago))
@@ -1702,23 +1720,26 @@ _NOT_THERE = (
 )
 
 
+_ANOTHER_NAME = (
+    "is a link to {target}, a file of another name: the build writes through a "
+    "link only to a file named as the link is (m.json), as one put there could "
+    "name any file; point it at one so named, or remove it"
+)
+
+
 @pytest.mark.parametrize(
     ("target", "refused"),
     [
-        ("victim/.profile", _NOT_THERE),
+        # Not told to make the file a planted link names.
+        ("victim/.profile", _ANOTHER_NAME),
         # Named as a manifest, in a folder a shell sources: no better.
         ("victim/m.json", _NOT_THERE),
         (
             "victim/new/m.json",
             _NOT_THERE.replace("(touch", "(mkdir -p {target.parent} && touch"),
         ),
-        ("victim", "is a link to {target}, not a file"),
-        (
-            "victim/config.json",
-            "is a link to {target}, a file of another name: the build writes "
-            "through a link only to a file named as the link is (m.json), as one "
-            "put there could name any file; point it at one so named, or remove it",
-        ),
+        ("folder/m.json", "is a link to {target}, not a file"),
+        ("victim/config.json", _ANOTHER_NAME),
     ],
     ids=["another-name", "same-name", "missing-folder", "folder", "existing"],
 )
@@ -1731,6 +1752,7 @@ def test_a_link_planted_where_a_file_is_written_is_not_written_through(
     (tmp_path / "victim").mkdir()
     config = tmp_path / "victim" / "config.json"
     config.write_text('{"schema_version": 3, "api_key": "secret"}')
+    (tmp_path / "folder" / "m.json").mkdir(parents=True)
     named = tmp_path / target
     link = tmp_path / "out" / "m.json"
     link.parent.mkdir()
@@ -1787,7 +1809,7 @@ def test_a_build_never_writes_through_a_manifest_link_planted_in_the_output(
     (message,) = [m for m in flattr_log.messages if "cannot write" in m]
     assert message.startswith(
         f"pelican-flattr: FLATTR_MANIFEST: cannot write {manifest}: is a link to "
-        f"{victim / 'profile.sh'}, which is not there"
+        f"{victim / 'profile.sh'}, a file of another name"
     ), message
 
 

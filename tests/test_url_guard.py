@@ -4236,6 +4236,25 @@ def test_a_baseline_link_to_a_file_that_is_no_baseline_is_left_alone(
     )
 
 
+@pytest.mark.parametrize("name", ["b" * 245 + ".json", "é" * 125 + ".json"])
+def test_a_baseline_with_a_name_as_long_as_one_may_be_is_set_aside(tmp_path, name):
+    # NAME.unreadable was longer than a file's name may be: the damaged
+    # baseline stayed, and the guard checked nothing.
+    from pelican_flattr.url_baseline import set_aside, set_aside_beside
+
+    baseline = tmp_path / name
+    assert len(name.encode()) in (250, 255)
+    first, second = [], []
+    for made in (first, second):
+        baseline.write_text("{damaged")
+        made.append(set_aside(baseline))
+    assert not baseline.exists()
+    assert [p.read_text() for p in (*first, *second)] == ["{damaged"] * 2
+    assert set_aside_beside(baseline) == [*first, *second]
+    assert second[0].name.endswith(".unreadable-2")
+    assert all(len(p.name.encode()) <= 255 for p in (*first, *second))
+
+
 def test_a_link_planted_for_the_plugin_s_cache_folder_is_written_through_by_nothing(
     tmp_path, flattr_log
 ):

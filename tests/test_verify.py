@@ -1879,9 +1879,9 @@ def test_a_lock_file_planted_beside_the_store_is_never_followed_or_waited_on(
 ):
     # A store kept in a site's repository: a link committed at the lock's
     # path made a file anywhere (as root, /etc/nologin), a FIFO hung the
-    # batch without a word. The batch runs without a lock then, as where
-    # the system has none.
-    from pelican_flattr.store import BATCH_LOCK_END, one_batch_at_a_time
+    # batch without a word. Run without its lock, a second batch could send
+    # each identity again: refused, saying why.
+    from pelican_flattr.store import BATCH_LOCK_END, StoreError, one_batch_at_a_time
 
     store = tmp_path / "store.sqlite3"
     lock = tmp_path / f"store.sqlite3{BATCH_LOCK_END}"
@@ -1891,10 +1891,14 @@ def test_a_lock_file_planted_beside_the_store_is_never_followed_or_waited_on(
         lock.symlink_to(elsewhere)
     else:
         os.mkfifo(lock)
-    ran = []
-    with one_batch_at_a_time(store):
-        ran.append(True)
-    assert ran == [True]
+    with pytest.raises(StoreError) as refused, one_batch_at_a_time(store):
+        pytest.fail("the batch ran")
+    what = "a link" if planted == "link" else "no file"
+    assert refused.value.reason == (
+        f"{lock.name} beside it, the verify batches' lock, is {what}, which no "
+        "batch locks (one put there by someone else?): remove it, and a batch "
+        "makes its own"
+    )
     assert list(elsewhere.parent.iterdir()) == []
 
 
