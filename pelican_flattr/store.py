@@ -547,7 +547,7 @@ def _make_store(path: Path) -> None:
     """
     # A symlinked path whose file is missing: made where the link points.
     path = Path(os.path.realpath(path))
-    # Cut, by bytes, so that the name SQLite gives its rollback journal
+    # Cut (``cut_name``) so that the name SQLite gives its rollback journal
     # while it switches the new file to WAL mode still fits.
     room = NAME_MAX - len(".") - len(".") - 8 - len("-journal")  # mkstemp's 8
     cut = cut_name(path.name, room)

@@ -123,7 +123,7 @@ _BUTTON_OPENINGS = (
 
 def _check_feed(page: str) -> None:
     """Report a button printed as markup into a feed a template writes,
-    where it leaves the feed no well-formed XML."""
+    where no feed reader shows it (escaped into a description, it is one)."""
     if any(opening in page for opening in _BUTTON_OPENINGS):
         _report_in_template(
             "flattr_button() is printed into the feed as markup, which no feed "
