@@ -492,11 +492,10 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
         # A link the operator made (to a folder a CI keeps, say) stays one:
         # the file it names is replaced. Replacing the link left the kept
         # file behind, never written again.
-        target = Path(os.path.realpath(path))
-        refused = link_refused(path, target)
+        refused = link_refused(path)
         if refused is not None:
             raise OSError(errno.ELOOP, refused, str(path))
-        path = target
+        path = Path(os.path.realpath(path))
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)  # its error names the folder
     mode = _mode_for(path)
@@ -539,9 +538,9 @@ def write_atomically(path: str | os.PathLike[str], text: str | Iterable[str]) ->
         raise
 
 
-def link_refused(link: Path, target: Path) -> str | None:
-    """Why ``write_atomically`` writes nothing through ``link`` to
-    ``target``, the file it names (links followed); None when it may.
+def link_refused(link: Path) -> str | None:
+    """Why ``write_atomically`` writes nothing through ``link`` to the file
+    it names (links followed); None when it may.
 
     A link in the output or the cache may be planted (a cache a CI restores
     from another branch's job): written through wherever it pointed, it had
@@ -552,6 +551,7 @@ def link_refused(link: Path, target: Path) -> str | None:
     one: the caller checks that it is that, a manifest or a baseline):
     none a planted link can name holds what the build would replace.
     """
+    target = Path(os.path.realpath(link))
     if target.name != link.name:
         return (
             f"is a link to {target}, a file of another name: the build writes "

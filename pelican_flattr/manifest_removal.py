@@ -83,7 +83,7 @@ def remove_manifest(path: Path, removal: Removal) -> None:
     # for one the build would not write through, which may be planted).
     shown = str(path)
     if path.is_symlink():
-        refused = link_refused(path, path.resolve())
+        refused = link_refused(path)
         if refused is not None:
             if problem is None:  # a manifest, read through the link
                 logger.warning(

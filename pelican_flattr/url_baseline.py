@@ -478,7 +478,7 @@ def _own_file(candidate: Path) -> bool:
     from .manifest import link_refused
 
     if candidate.is_symlink():
-        return link_refused(candidate, Path(os.path.realpath(candidate))) is None
+        return link_refused(candidate) is None
     return candidate.is_file()
 
 

@@ -568,7 +568,7 @@ def _planted_link(path: Path, in_cache: bool) -> str | None:
             "link CACHE_PATH itself, or the baseline file to one of its name)"
         )
     if _is_link(path):
-        return link_refused(path, Path(os.path.realpath(path)))
+        return link_refused(path)
     return None
 
 
