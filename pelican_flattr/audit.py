@@ -96,6 +96,7 @@ from .identifiers import redact_encoded_addresses as redact
 from .manifest import (
     NO_MANIFEST_WRITTEN,
     ManifestError,
+    empty_manifest_said,
     file_holds,
     is_temporary_file_of,
     load_manifest,
@@ -1011,8 +1012,11 @@ def _no_manifest(
     missing = "no such manifest"
     if os.path.islink(path):
         # Emptied by a failed build, or made empty for the first.
-        there = "an empty file" if os.path.exists(path) else "no manifest"
-        missing = f"{there} where its link points ({os.path.realpath(path)})"
+        missing = (
+            empty_manifest_said(path)
+            if os.path.exists(path)
+            else f"no manifest where its link points ({os.path.realpath(path)})"
+        )
     return f"{path}: {missing}{where}: {NO_MANIFEST_WRITTEN}; {elsewhere}"
 
 

@@ -720,6 +720,14 @@ def _remove_if_left(leftover: Path) -> None:
         os.close(handle)
 
 
+def empty_manifest_said(path: str | Path) -> str:
+    """What an empty file at ``path`` is: a manifest emptied behind its
+    link, where the link points, or one emptied in place."""
+    if os.path.islink(path):
+        return f"an empty file where its link points ({os.path.realpath(path)})"
+    return "an empty file"
+
+
 def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[str, Any]:
     """Read a manifest, checking its schema version and every field by
     the schema (see ``_schema_problem``), that no string holds a lone
@@ -753,6 +761,13 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
+    if not text.strip():
+        # What a build leaves behind a link when it fails, or a `touch`
+        # made for the first one: no broken JSON to show a line of.
+        raise ManifestError(
+            f"{path}: {empty_manifest_said(path)}, not a manifest: no build has "
+            "written it yet, or the last one failed"
+        )
     try:
         document = json.loads(text)
     except ValueError as error:  # broken JSON, or an integer of 5,000 digits

@@ -5300,6 +5300,35 @@ def test_diff_says_a_link_loop_a_long_integer_and_a_closed_stdin_plainly(
     )
 
 
+def test_diff_says_an_empty_manifest_or_baseline_is_empty(tmp_path, capsys):
+    # A failed build empties a manifest kept behind a link, and a CI makes
+    # a linked baseline empty for the first build (README): both were "not
+    # a readable JSON manifest (Expecting value: line 1 column 1)".
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    manifest = output / "flattr-manifest.json"
+    capsys.readouterr()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for name in ("flattr-manifest.json", "flattr-url-baseline.json"):
+        (kept / name).touch()
+        link = tmp_path / f"linked-{name}"
+        link.symlink_to(kept / name)
+        for old, new in ((link, manifest), (manifest, link)):
+            assert main(["diff", str(old), str(new)]) == 2
+            assert capsys.readouterr().err == (
+                f"pelican-flattr: {link}: an empty file where its link points "
+                f"({kept / name}), not a manifest: no build has written it "
+                "yet, or the last one failed\n"
+            )
+    plain = tmp_path / "plain.json"
+    plain.write_text(" \n", encoding="utf-8")
+    assert main(["diff", str(plain), str(manifest)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {plain}: an empty file, not a manifest: no build has "
+        "written it yet, or the last one failed\n"
+    )
+
+
 def test_diff_given_a_folder_or_the_baseline_says_what_it_compares(tmp_path, capsys):
     # An operator's first guesses for OLD_MANIFEST: the output folder, and
     # the URL guard's baseline, which the build keeps. Both used to get a
