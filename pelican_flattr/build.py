@@ -580,7 +580,7 @@ def _keep_what_no_build_makes_again(pelican: Any) -> None:
         logger.error("pelican-flattr: %s", reason)
     failed = (
         "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted "
-        f"{'files' if len(reasons) > 1 else 'a file'} that no build makes again"
+        "what the plugin keeps across builds"
     )
     reloading, stop_queue = _pelican_autoreload()
     logger.critical(

@@ -1777,25 +1777,71 @@ def kept_files_about_to_be_deleted(
     for where, baseline, store in _kept_files(sites):
         found = baseline and _first_emptied_with(emptied, baseline)
         if found:
-            top, emptied_in = found
+            top, emptied_in, each = found
+            target = _kept_behind_link(each, baseline)
+            if target:
+                lost = _link_lost(
+                    target,
+                    "the next build would find no baseline and start one",
+                    "its history of thing URLs",
+                )
+                fix = f"point FLATTR_URL_BASELINE at {redact_addresses(target)}"
+            else:
+                lost = (
+                    "it holds the thing URLs each build is compared with, which "
+                    "no build makes again"
+                )
+                fix = "move it out of the output and point FLATTR_URL_BASELINE at it"
             reasons.append(
                 f"{where}the URL guard's baseline {redact_addresses(str(baseline))} "
-                f"{emptied_in}: it holds the thing URLs each build is compared "
-                f"with, which no build makes again. {_STOPPED}: move it out of the "
-                f"output and point FLATTR_URL_BASELINE at it, or name {top!r} in "
+                f"{emptied_in}: {lost}. {_STOPPED}: {fix}, or name {top!r} in "
                 "OUTPUT_RETENTION"
             )
         found = store and _first_emptied_with(emptied, store)
         if found:
+            target = _kept_behind_link(found[2], store)
+            if target:
+                lost = _link_lost(
+                    target,
+                    "the receiver would start an empty store there",
+                    "the web hooks' records",
+                )
+                fix = f"point FLATTR_STORE at {redact_addresses(target)}"
+            else:
+                lost = (
+                    "it holds the web hooks' records (who flattred what, each "
+                    "owner's claim URL), which no build makes again"
+                )
+                fix = (
+                    "move it, with its -wal and -shm files, out of the output and "
+                    "the content folder, and point FLATTR_STORE at it (in the "
+                    "output, it is published with the site)"
+                )
             reasons.append(
-                f"{where}the store {redact_addresses(str(store))} {found[1]}: it "
-                "holds the web hooks' records (who flattred what, each owner's "
-                f"claim URL), which no build makes again. {_STOPPED}: move it, "
-                "with its -wal and -shm files, out of the output and the content "
-                "folder, and point FLATTR_STORE at it (in the output, it is "
-                "published with the site)"
+                f"{where}the store {redact_addresses(str(store))} {found[1]}: "
+                f"{lost}. {_STOPPED}: {fix}"
             )
     return reasons
+
+
+def _kept_behind_link(settings: Mapping[str, Any], path: Path) -> str | None:
+    """The file that ``path``, a link Pelican deletes with the output of
+    ``settings``, names outside it: Pelican deletes the link, not the file;
+    None when ``path`` is no link, or names a file deleted with it."""
+    if not os.path.islink(path):
+        return None
+    target = os.path.realpath(path)
+    return None if _deleted_with_output(settings, Path(target)) else target
+
+
+def _link_lost(target: str, what_follows: str, what_it_holds: str) -> str:
+    """What deleting a link to ``target`` loses: not the file, but the way
+    to it (``what_follows`` without it)."""
+    return (
+        f"a link to {redact_addresses(target)}, which Pelican deletes, not the "
+        f"file: {what_follows}, {what_it_holds} left behind where the link "
+        "pointed"
+    )
 
 
 _STOPPED = "The build stops before Pelican deletes anything"
@@ -1803,24 +1849,32 @@ _STOPPED = "The build stops before Pelican deletes anything"
 
 def _first_emptied_with(
     emptied: list[tuple[str, str, Mapping[str, Any]]], path: Path
-) -> tuple[str, str] | None:
+) -> tuple[str, str, Mapping[str, Any]] | None:
     """The name in the output of what holds ``path``, a file that is there,
-    and where it lies, of the first site of ``emptied`` whose output
-    ``DELETE_OUTPUT_DIRECTORY`` deletes it with; None when none does."""
+    where it lies, and the settings, of the first site of ``emptied`` whose
+    output ``DELETE_OUTPUT_DIRECTORY`` deletes it with; None when none does."""
     for where, _, each in emptied:
         top = _file_deleted_with_output(each, path)
         if top is None:
             continue
         if not where:
-            return top, (
-                "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, "
-                "before this build"
+            return (
+                top,
+                (
+                    "lies in OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, "
+                    "before this build"
+                ),
+                each,
             )
         output = redact_addresses(str(each.get("OUTPUT_PATH")))
-        return top, (
-            f"lies in {output}, the OUTPUT_PATH of {where.rstrip(': ')}, which "
-            "DELETE_OUTPUT_DIRECTORY empties before that site is built, later "
-            "in this run"
+        return (
+            top,
+            (
+                f"lies in {output}, the OUTPUT_PATH of {where.rstrip(': ')}, which "
+                "DELETE_OUTPUT_DIRECTORY empties before that site is built, later "
+                "in this run"
+            ),
+            each,
         )
     return None
 

@@ -238,6 +238,38 @@ def test_the_output_deletion_never_takes_a_store_that_is_there(tmp_path, flattr_
     ]
 
 
+def test_the_output_deletion_of_a_store_link_says_only_the_link_goes(
+    tmp_path, flattr_log
+):
+    # Pelican deletes the link, not the store it names: "no build makes
+    # it again" and "move it out of the output", where it was already.
+    output = tmp_path / "output"
+    output.mkdir()
+    store = tmp_path / "kept" / "flattr-store.sqlite3"
+    store.parent.mkdir()
+    fill(store, [("t1", 3, BOB, "2024-05-02T10:00:00Z")])
+    link = output / "flattr-store.sqlite3"
+    link.symlink_to(store)
+    with pytest.raises(FlattrBuildError):
+        build_sample_site(
+            tmp_path,
+            "pelicanconf.py",
+            OUTPUT_PATH=str(output),
+            DELETE_OUTPUT_DIRECTORY=True,
+            FLATTR_STORE=str(link),
+        )
+    assert link.is_symlink()
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: the store {link} lies in OUTPUT_PATH, which "
+        "DELETE_OUTPUT_DIRECTORY empties now, before this build: a link to "
+        f"{store}, which Pelican deletes, not the file: the receiver would start an "
+        "empty store there, the web hooks' records left behind where the link "
+        "pointed. The build stops before Pelican deletes anything: point "
+        f"FLATTR_STORE at {store}"
+    ]
+
+
 # How the build's warning on a damaged store points at what mends it.
 RESTORE_SAID = 'restore its backup (docs/webhooks.md, "Backing up and restoring")'
 

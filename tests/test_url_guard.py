@@ -5415,8 +5415,8 @@ def test_the_output_deletion_never_takes_a_baseline_that_is_there(
     with pytest.raises(FlattrBuildError) as stopped:
         build(tmp_path, two_articles(slug="renamed"), FLATTR_STRICT=strict, **settings)
     assert str(stopped.value) == (
-        "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted a "
-        "file that no build makes again"
+        "pelican-flattr: build stopped before DELETE_OUTPUT_DIRECTORY deleted "
+        "what the plugin keeps across builds"
     )
     # Nothing deleted, nothing written.
     assert baseline.read_bytes() == kept
@@ -5483,9 +5483,32 @@ def test_a_baseline_link_in_the_output_stops_the_deletion_too(
     (output / "baseline.json").rename(kept)
     (output / "baseline.json").symlink_to(kept)
     del settings["OUTPUT_RETENTION"]
+    flattr_log.clear()
     with pytest.raises(FlattrBuildError):
         build(tmp_path, two_articles(slug="renamed"), **settings)
     assert (output / "baseline.json").is_symlink()
+    # Only the link goes: it was said to be a file "no build makes again",
+    # and to be moved out of the output, where it was already.
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        "pelican-flattr: the URL guard's baseline output/baseline.json lies in "
+        "OUTPUT_PATH, which DELETE_OUTPUT_DIRECTORY empties now, before this "
+        f"build: a link to {kept}, which Pelican deletes, not the file: the next "
+        "build would find no baseline and start one, its history of thing URLs "
+        "left behind where the link pointed. The build stops before Pelican "
+        f"deletes anything: point FLATTR_URL_BASELINE at {kept}, or name "
+        "'baseline.json' in OUTPUT_RETENTION"
+    ]
+    # A link to a file in the output is that file: deleted with it.
+    inside = output / "kept-baseline.json"
+    kept.rename(inside)
+    (output / "baseline.json").unlink()
+    (output / "baseline.json").symlink_to(inside)
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(slug="renamed"), **settings)
+    (error,) = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert "which no build makes again" in error and "a link" not in error, error
 
 
 def test_a_language_site_s_baseline_in_the_output_stops_the_deletion(tmp_path):
