@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -1049,6 +1050,41 @@ def test_a_removed_language_sites_baseline_named_long_is_retired_once(tmp_path):
     again = i18n_build(tmp_path, {}, **{**settings, "I18N_SUBSITES": {}})
     assert [m for m in again.messages if "'fr' is no longer built" in m] == []
     assert [e for e in _baseline_entries(baseline) if e[0] == "seul.md"] == seul
+
+
+def test_a_removed_language_sites_baseline_that_cannot_be_moved_is_compared_again(
+    tmp_path,
+):
+    # Moving it aside may fail (here: an immutable file, which root cannot
+    # rename either): the build goes on, says so, and the next build
+    # compares it again, rather than lose what it holds.
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "I18N_SUBSITES": {"fr": {}}}
+    assert i18n_build(tmp_path, SEUL_FILES, **settings).messages == []
+    french = _fr_baseline(tmp_path)
+    kept = french.read_bytes()
+    if (
+        not shutil.which("chattr")
+        or subprocess.run(["chattr", "+i", french], capture_output=True).returncode
+    ):
+        pytest.skip("chattr +i is not allowed here")
+    without_fr = {**settings, "I18N_SUBSITES": {}}
+    try:
+        built = i18n_build(tmp_path, {}, **without_fr)
+    finally:
+        subprocess.run(["chattr", "-i", french], check=True)
+    assert built.status == 0
+    (said,) = [m for m in built.messages if "cannot move aside" in m]
+    assert said.startswith(
+        f"pelican-flattr: cannot move aside {french}, the URL baseline of the "
+        "language site 'fr', which this build no longer runs ("
+    ), said
+    assert said.endswith("): the next build compares it again"), said
+    assert [m for m in built.messages if "seul.md: thing URL changed" in m]
+    assert not [m for m in built.messages if "'fr' is no longer built" in m]
+    assert french.read_bytes() == kept
+    again = i18n_build(tmp_path, {}, **without_fr)
+    assert [m for m in again.messages if "'fr' is no longer built" in m]
+    assert not french.exists()
 
 
 def test_a_language_site_put_back_is_no_change(tmp_path):
