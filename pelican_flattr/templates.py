@@ -138,14 +138,14 @@ _STYLE_LIKE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
 def _report_unknown_style(style: Any) -> None:
-    """Report, once per template, a button style that is none of
-    ``BUTTON_STYLES``.
+    """Report, once per call site (template and line), a button style that
+    is none of ``BUTTON_STYLES``.
 
     A short word is quoted (a misspelt style); any other value (the
     summary, the article itself) is named by its type: quoting it filled
     the log with one long message per page.
     """
-    template = _calling_template()
+    template = _calling_template(line=True)
     if not build.first_in_run(f"unknown style: {template}"):
         return
     if isinstance(style, str) and _STYLE_LIKE.fullmatch(style):
@@ -321,7 +321,7 @@ def _helper_content_thing(helper: str, content: Any) -> ContentThing | None:
 
 
 def _report_not_given(helper: str) -> None:
-    """Warn, once per template, of a helper called with no content (or
+    """Warn, once per call site, of a helper called with no content (or
     author): it cannot tell the page's own, and prints nothing, which
     injection, when on, makes up for without a word."""
     if helper == "flattr_pending":
@@ -334,13 +334,13 @@ def _report_not_given(helper: str) -> None:
             f"{helper}() is called with no article or page, so it prints "
             f"nothing there: pass the page's own, {helper}(article) (or page)"
         )
-    _warn_in_template(problem, _calling_template())
+    _warn_in_template(problem, _calling_template(line=True))
 
 
 def _report_misused_helper(
     helper: str, value: Any, wanted: str, instead: str | None = None
 ) -> None:
-    """Report a helper given the wrong kind of value, once per template;
+    """Report a helper given the wrong kind of value, once per call site;
     ``instead``: what to pass in place of an article or page, or of one of
     the plugin's values (by default, the article or page itself).
 
@@ -385,24 +385,30 @@ def _report_in_template(problem: str, template: str | None = None) -> None:
 
 
 def _report_call(problem: str) -> None:
-    """Report a helper's call that is wrong under the template that holds
-    the call: a call in ``base.html`` was reported again for each template
-    that extends it, under that template's name."""
-    _report_in_template(problem, _calling_template())
+    """Report a helper's call that is wrong under the template and line
+    that hold the call, once for each: a call in ``base.html`` was reported
+    again for each template that extends it, under that template's name,
+    and a second wrong call of a template waited for the first's fix."""
+    _report_in_template(problem, _calling_template(line=True))
 
 
-def _calling_template() -> str:
+def _calling_template(line: bool = False) -> str:
     """The name of the template whose code called the helper: the page's,
-    or one it extends, includes or takes a macro from.
+    or one it extends, includes or takes a macro from; with ``line``, as
+    ``NAME:LINE``, the template's line that holds the call.
 
     Jinja runs each template's code in a namespace of its own that names
-    the template; only reports look, so a right call costs nothing.
+    the template; only reports ask for the line, which costs Jinja a parse
+    of its line table.
     """
     frame = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None and template.name:
-            return template.name
+            if not line:
+                return template.name
+            number = template.get_corresponding_lineno(frame.f_lineno)
+            return f"{template.name}:{number}"
         frame = frame.f_back
     return build.current.page.template or "a template"
 
@@ -739,7 +745,7 @@ def _reporting_its_call(undefined: type[Undefined]) -> type[Undefined]:
 
 
 def _call_misspelt_helper(self: Undefined, *args: Any, **kwargs: Any) -> Markup:
-    """A misspelt helper's call: reported, once per template; prints nothing."""
+    """A misspelt helper's call: reported, once per call site; prints nothing."""
     name = str(self._undefined_name)
     _report_call(
         f"{name} is no helper of pelican-flattr, so its calls print nothing; "

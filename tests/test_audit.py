@@ -7258,9 +7258,12 @@ PODCAST = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+# The line of PODCAST's PAYMENT, which a wrong call's report names.
+_PAYMENT_LINE = PODCAST[: PODCAST.index("PAYMENT")].count("\n") + 1
+
 _FEED_HELPER_ERROR = (
-    "{}() prints HTML for a page's head, which has no place in a feed (it would "
-    "be no well-formed XML), so it printed nothing: in a feed, write each "
+    ":{line}: {}() prints HTML for a page's head, which has no place in a feed "
+    "(it would be no well-formed XML), so it printed nothing: in a feed, write each "
     "entry's payment link as the README's Feeds section shows: "
     '<link rel="payment" type="text/html" '
     'href="{{{{ article.flattr.auto_submit_url|e }}}}"/>'
@@ -7270,12 +7273,21 @@ _FEED_HELPER_ERROR = (
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        ("{{ flattr_site_head() }}", _FEED_HELPER_ERROR.format("flattr_site_head")),
-        ("{{ flattr_head(article) }}", _FEED_HELPER_ERROR.format("flattr_head")),
-        ("{{ flattr_script() }}", _FEED_HELPER_ERROR.format("flattr_script")),
+        (
+            "{{ flattr_site_head() }}",
+            _FEED_HELPER_ERROR.format("flattr_site_head", line=_PAYMENT_LINE),
+        ),
+        (
+            "{{ flattr_head(article) }}",
+            _FEED_HELPER_ERROR.format("flattr_head", line=_PAYMENT_LINE),
+        ),
+        (
+            "{{ flattr_script() }}",
+            _FEED_HELPER_ERROR.format("flattr_script", line=_PAYMENT_LINE),
+        ),
         (
             "{{ flattr_button(article) }}",
-            "flattr_button() is printed into the feed as markup, which no feed "
+            ": flattr_button() is printed into the feed as markup, which no feed "
             "reader shows: escape it where an entry's description holds HTML "
             "({{ flattr_button(article)|forceescape }}), or leave it out",
         ),
@@ -7303,7 +7315,9 @@ def test_a_helper_in_a_template_s_feed_prints_nothing_and_says_why(
     assert not feed.bozo, feed.get("bozo_exception")
     assert [entry.title for entry in feed.entries] == ["Soldering"]
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
-    assert errors == ([f"pelican-flattr: {template}: {error}"] if error else [])
+    # A helper's call is named with its line; the button, seen in the feed
+    # Pelican writes, by its template alone.
+    assert errors == ([f"pelican-flattr: {template}{error}"] if error else [])
     if error is None:
         (button,) = BeautifulSoup(feed.entries[0].description, "html.parser")("a")
         assert "flattr-button" in button["class"]
@@ -7326,7 +7340,8 @@ def test_a_feed_is_known_by_the_file_it_is_written_to(tmp_path, flattr_log):
     assert not feed.bozo, feed.get("bozo_exception")
     errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
     assert errors == [
-        f"pelican-flattr: {template}: " + _FEED_HELPER_ERROR.format("flattr_head")
+        f"pelican-flattr: {template}"
+        + _FEED_HELPER_ERROR.format("flattr_head", line=_PAYMENT_LINE)
     ]
 
 

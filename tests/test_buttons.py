@@ -1558,7 +1558,7 @@ def test_the_manifest_records_the_style_a_template_shows(
         assert "flattr-button--plain" in button["class"]
         assert first["button"] == "plain"
         assert (
-            "article.html: flattr_button() is called with style 'big', not one "
+            "article.html:3: flattr_button() is called with style 'big', not one "
             "of plain, js, compact: the configured style is shown instead"
         ) in [r.getMessage().removeprefix("pelican-flattr: ") for r in caplog.records]
         with pytest.raises(FlattrBuildError):  # a problem like any other

@@ -345,7 +345,7 @@ def test_a_template_mistake_is_said_once_not_once_per_language(tmp_path):
         THEME_TEMPLATES_OVERRIDES=[str(theme_templates)],
     )
     assert [m for m in built.messages if "flattr_head()" in m] == [
-        "pelican-flattr: article.html: flattr_head() takes an article or page, "
+        "pelican-flattr: article.html:1: flattr_head() takes an article or page, "
         "not a str: it prints nothing there"
     ]
 

@@ -333,45 +333,45 @@ def test_listings_of_a_child_of_the_plugins_theme_show_each_articles_button(
 
 
 WRONG_CALLS = {
-    'flattr_button("article")': "article.html: flattr_button() takes an article "
+    'flattr_button("article")': "article.html:1: flattr_button() takes an article "
     "or page, not a str: it prints nothing there",
-    "flattr_head(articles)": "article.html: flattr_head() takes an article or page, "
+    "flattr_head(articles)": "article.html:1: flattr_head() takes an article or page, "
     "not a list: it prints nothing there",
-    "flattr_button(article.author)": "article.html: flattr_button() takes an "
+    "flattr_button(article.author)": "article.html:1: flattr_button() takes an "
     "article or page, not an Author: it prints nothing there",
     # Jinja prints the None it gives as "None": the message says so.
-    "flattr_pending(article)": "article.html: flattr_pending() takes an author or "
+    "flattr_pending(article)": "article.html:1: flattr_pending() takes an author or "
     "author name, not an Article: it gives None there",
     # No advice to pass the article to the helper that wants an author.
-    "flattr_pending(article.flattr)": "article.html: flattr_pending() takes an "
+    "flattr_pending(article.flattr)": "article.html:1: flattr_pending() takes an "
     "author or author name, not article.flattr: it gives None there",
     # The plugin's own values, named as the theme reaches them, not by the
     # plugin's class names (ContentThing, Thing).
-    "flattr_button(article.flattr)": "article.html: flattr_button() takes an "
+    "flattr_button(article.flattr)": "article.html:1: flattr_button() takes an "
     "article or page, not article.flattr: pass the article (or page) itself; it "
     "prints nothing there",
-    "flattr_head(article.flattr.thing)": "article.html: flattr_head() takes an "
+    "flattr_head(article.flattr.thing)": "article.html:1: flattr_head() takes an "
     "article or page, not article.flattr.thing: pass the article (or page) "
     "itself; it prints nothing there",
     # Arguments a helper cannot take: a report, not a traceback ending the
     # build. Parameters are named, values never (one may be an address).
-    'flattr_button(article, "plain", "a@example.org")': "article.html: "
+    'flattr_button(article, "plain", "a@example.org")': "article.html:1: "
     "flattr_button() is called with arguments it cannot take (too many "
     "positional arguments): it takes (content, style), and prints nothing there",
-    'flattr_button(article, styel="js")': "article.html: flattr_button() is "
+    'flattr_button(article, styel="js")': "article.html:1: flattr_button() is "
     "called with arguments it cannot take (got an unexpected keyword argument "
     "'styel'): it takes (content, style), and prints nothing there",
-    "flattr_head(article, content=article)": "article.html: flattr_head() is "
+    "flattr_head(article, content=article)": "article.html:1: flattr_head() is "
     "called with arguments it cannot take (multiple values for argument "
     "'content'): it takes (content), and prints nothing there",
-    "flattr_script(article)": "article.html: flattr_script() is called with "
+    "flattr_script(article)": "article.html:1: flattr_script() is called with "
     "arguments it cannot take (too many positional arguments): it takes none, "
     "and prints nothing there",
-    "flattr_pending(article.author, 2)": "article.html: flattr_pending() is "
+    "flattr_pending(article.author, 2)": "article.html:1: flattr_pending() is "
     "called with arguments it cannot take (too many positional arguments): it "
     "takes (author), and gives None there",
     # The site's link knows its page: given the article, it says it takes none.
-    "flattr_site_head(article)": "article.html: flattr_site_head() is called "
+    "flattr_site_head(article)": "article.html:1: flattr_site_head() is called "
     "with arguments it cannot take (too many positional arguments): it takes "
     "none, and prints nothing there",
 }
@@ -471,8 +471,38 @@ def test_a_wrong_call_names_the_template_that_holds_it(
     site(articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS)
     messages = [r.getMessage() for r in flattr_log.records]
     assert messages == [
-        f"pelican-flattr: {holder}: flattr_button() takes an article or page, "
+        f"pelican-flattr: {holder}:1: flattr_button() takes an article or page, "
         "not a str: it prints nothing there"
+    ]
+
+
+def test_each_wrong_call_is_named_by_its_line(site, tmp_path, flattr_log):
+    # Reported once per template and kind, a second wrong call waited for
+    # the first's fix, and no message said which line to look at.
+    templates = in_content(
+        "article.html",
+        "\n<p>{{ flattr_button(article.flattr) }}</p>\n"
+        "{% for a in articles[:2] %}\n<p>{{ flattr_button(a.flattr) }}</p>"
+        "{% endfor %}\n"
+        '{{ flattr_button(article, "big") }}\n{{ flattr_button(article, "huge") }}',
+    )
+    child_site(site, tmp_path, templates)
+    wrong = (
+        "flattr_button() takes an article or page, not article.flattr: pass the "
+        "article (or page) itself; it prints nothing there"
+    )
+    style = (
+        "flattr_button() is called with style '{}', not one of plain, js, "
+        "compact: the configured style is shown instead"
+    )
+    # Each once, however many pages and loop rounds make the call. (The two
+    # buttons the styles' calls print are a mistake of the page, said apart.)
+    calls = [r.getMessage() for r in flattr_log.records]
+    assert sorted(m for m in calls if re.match(r"pelican-flattr: [^:]*:\d", m)) == [
+        f"pelican-flattr: article.html:2: {wrong}",
+        f"pelican-flattr: article.html:4: {wrong}",
+        f"pelican-flattr: article.html:5: {style.format('big')}",
+        f"pelican-flattr: article.html:6: {style.format('huge')}",
     ]
 
 
@@ -580,7 +610,7 @@ def test_a_style_that_is_none_is_named_once_by_its_type(
     )
     messages = [r.getMessage() for r in flattr_log.records]
     assert messages == [
-        f"pelican-flattr: article.html: flattr_button() is called with {given}, "
+        f"pelican-flattr: article.html:1: flattr_button() is called with {given}, "
         "not one of plain, js, compact: the configured style is shown instead"
     ]
     (button,) = flattr_buttons(page(output / "article-number-0.html"))
@@ -705,7 +735,7 @@ def test_flattr_pending_given_no_author_says_so_with_a_store(
     else:
         assert (
             messages.count(
-                f"pelican-flattr: article.html: flattr_pending() takes an author "
+                f"pelican-flattr: article.html:1: flattr_pending() takes an author "
                 f"or author name, not {kind}: it gives None there"
             )
             == 1
@@ -764,13 +794,13 @@ def test_a_helper_called_with_no_content_says_what_to_pass(site, tmp_path, flatt
     }
     output = child_site(site, tmp_path, templates)
     assert sorted(r.getMessage() for r in flattr_log.records) == [
-        "pelican-flattr: article.html: flattr_button() is called with no article "
+        "pelican-flattr: article.html:1: flattr_button() is called with no article "
         "or page, so it prints nothing there: pass the page's own, "
         "flattr_button(article) (or page)",
-        "pelican-flattr: article.html: flattr_head() is called with no article "
+        "pelican-flattr: article.html:1: flattr_head() is called with no article "
         "or page, so it prints nothing there: pass the page's own, "
         "flattr_head(article) (or page)",
-        "pelican-flattr: author.html: flattr_pending() is called with no author, "
+        "pelican-flattr: author.html:1: flattr_pending() is called with no author, "
         "so it gives None there: pass one, flattr_pending(author)",
     ]
     # The page is whole all the same: injection added what they left out.
@@ -796,7 +826,7 @@ def test_a_misspelt_helper_is_named_with_the_one_meant(site, tmp_path, flattr_lo
     assert [(r.levelname, r.getMessage()) for r in flattr_log.records] == [
         (
             "ERROR",
-            "pelican-flattr: article.html: flattr_buton is no helper of "
+            "pelican-flattr: article.html:1: flattr_buton is no helper of "
             "pelican-flattr, so its calls print nothing; did you mean "
             "flattr_button()?",
         )
@@ -1516,7 +1546,7 @@ def test_a_paginators_page_is_named_as_such(site, tmp_path, flattr_log):
         articles(), THEME_TEMPLATES_OVERRIDES=overrides, FLATTR_AUTHORS=AUTHORS
     )
     assert [r.getMessage() for r in flattr_log.records] == [
-        "pelican-flattr: index.html: flattr_button() takes an article or page, "
+        "pelican-flattr: index.html:1: flattr_button() takes an article or page, "
         "not a paginator's Page (articles_page): pass the article (or page) "
         "itself; it prints nothing there"
     ]
@@ -2155,7 +2185,7 @@ def test_a_misspelt_style_is_named_in_each_template_that_holds_it(
     }
     child_site(site, tmp_path, templates, FLATTR_PAGES=True)
     assert sorted(r.getMessage() for r in flattr_log.records) == [
-        f"pelican-flattr: {template}: flattr_button() is called with style "
+        f"pelican-flattr: {template}:1: flattr_button() is called with style "
         "'Compakt', not one of plain, js, compact: the configured style is shown "
         "instead"
         for template in ("article.html", "page.html")
@@ -2205,7 +2235,7 @@ def test_flattr_text_given_no_text_says_so_and_prints_nothing(
     assert soup.select_one("#text").get_text() == "[]"
     assert str(tmp_path) not in (output / "article-number-1.html").read_text()
     assert [r.getMessage() for r in flattr_log.records] == [
-        "pelican-flattr: article.html: flattr_text() takes a text (article.title, "
+        "pelican-flattr: article.html:1: flattr_text() takes a text (article.title, "
         f"SITENAME), not {said} it prints nothing there"
     ]
 
