@@ -1488,10 +1488,15 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
         for (names, _), found in groups[:_NAMED_AUTHORS]
     )
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
+    # Every other author by name, with a count: each is a key to add, and
+    # "by others" left an operator of a big site without the list to add.
+    others = ", ".join(
+        f"{_who(names)}: {len(found)}" for (names, _), found in groups[_NAMED_AUTHORS:]
+    )
     logger.warning(
         "pelican-flattr: %s%s%s have no Flattr owner (none of their authors "
         "in %s, no '%s' metadata, and FLATTR_USERNAME is not set); "
-        "no Flattr button: %s; and %s by others (%s)",
+        "no Flattr button: %s; and %s by others: %s (%s)",
         site,
         _counted([each for _, found in groups for each in found]),
         by,
@@ -1499,6 +1504,7 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
         OWNER,
         named,
         _counted(rest),
+        others,
         _sources(rest),
     )
 

@@ -53,7 +53,8 @@ def test_content_of_many_authors_without_an_owner_is_one_line(site, flattr_log):
         "and FLATTR_USERNAME is not set); no Flattr button: 'Ghost 1': 4 "
         "(g1-1.md, g1-2.md, g1-3.md and 1 more); 'Ghost 2': 1 (g2.md); "
         "'Ghost 3': 1 (g3.md); 'Ghost 4': 1 (g4.md); 'Ghost 5': 1 (g5.md); and "
-        "3 articles by others (g6.md, g7.md and n.md)"
+        "3 articles by others: 'Ghost 6': 1, 'Ghost 7': 1, no author: 1 (g6.md, "
+        "g7.md and n.md)"
     ]
 
 

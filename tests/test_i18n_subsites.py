@@ -1937,7 +1937,7 @@ def test_each_sites_line_for_many_authors_without_an_owner_names_its_site(
         f"pelican-flattr: {many}",
         f"pelican-flattr: {DE_SITE}{many}",
     ]
-    assert lines[1].endswith("and 1 article by others (de5.md)")
+    assert lines[1].endswith("and 1 article by others: 'Autor 5': 1 (de5.md)")
 
 
 def _rebuilt_without(
