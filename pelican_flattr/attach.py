@@ -1400,6 +1400,8 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
                     f"their authors' entries in {authors_setting} are unusable "
                     "(its errors above say why)"
                 )
+            else:
+                problem = kind
             # Named by name, as the warnings name theirs: in the order
             # found (newest first) they read "article-419.md, article-359.md".
             build.report(
@@ -1423,9 +1425,13 @@ def _not_said_outside(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _problem_kind(problem: str) -> str:
-    """What ``_say_problems`` counts ``problem`` with: itself, or, for an
-    author's unusable entry, ``UNUSABLE_ENTRY`` (whoever the author)."""
-    return UNUSABLE_ENTRY if UNUSABLE_ENTRY in problem else problem
+    """What ``_say_problems`` counts ``problem`` with: itself; for an
+    author's unusable entry, ``UNUSABLE_ENTRY`` (whoever the author); for a
+    value refused alike in each file (``resolve.Problem``), the same said
+    without the value: a bulk import gives each file its own bad value."""
+    if UNUSABLE_ENTRY in problem:
+        return UNUSABLE_ENTRY
+    return getattr(problem, "alike", None) or problem
 
 
 def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> None:

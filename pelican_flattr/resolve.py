@@ -202,7 +202,32 @@ UNUSABLE_ENTRY = " has an unusable entry: "
 
 
 class _FieldError(Exception):
-    pass
+    """A field's value the plugin refuses; ``alike``, where given, says the
+    same without the value, for the files of a bulk import that each hold
+    their own value refused alike (``Problem``)."""
+
+    def __init__(self, message: str, alike: str | None = None) -> None:
+        super().__init__(message)
+        self.alike = alike
+
+
+class Problem(str):
+    """A content's problem, as said of its file alone; ``alike``: the same
+    said of many files at once, without the value, which files refused
+    alike share (None: the text itself, which files share only when it is
+    the same). A str, so that every reader of ``Resolution.problems`` reads
+    it as one."""
+
+    alike: str | None = None
+
+
+def _problem(error: _FieldError) -> str:
+    """``error`` as ``Resolution.problems`` holds it."""
+    if error.alike is None:
+        return str(error)
+    problem = Problem(error)
+    problem.alike = error.alike
+    return problem
 
 
 def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:
@@ -803,7 +828,10 @@ def _explicit_owner(
             if error.reason == PERSON_NAME
             else ""
         )
-        raise _FieldError(f"metadata '{OWNER}' {error}{way_out}") from None
+        raise _FieldError(
+            f"metadata '{OWNER}' {error}{way_out}",
+            f"metadata '{OWNER}': the value of each {error.reason}{way_out}",
+        ) from None
 
 
 def _explicit_category(metadata: Mapping[str, Any]) -> str | None:
@@ -1058,12 +1086,15 @@ def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
     site_host = urlsplit(settings.siteurl).hostname
     # As FLATTR_OLD_HOSTS takes it: an IPv6 address in its brackets.
     host = f"[{host}]" if ":" in host else host
-    raise _FieldError(
-        f"metadata '{PINNED_URL}' pins {shown_value(pinned)}, a URL on {host!r}, "
+    fix = (
         f"which is not this site's host ({site_host!r}): its og:url, button and "
         "payment link would name another site's page; pin a URL of this site, "
         f"or, if the site was published on {host!r} before, add {host!r} to "
         "FLATTR_OLD_HOSTS"
+    )
+    raise _FieldError(
+        f"metadata '{PINNED_URL}' pins {shown_value(pinned)}, a URL on {host!r}, {fix}",
+        f"metadata '{PINNED_URL}' pins a URL on {host!r} (each its own), {fix}",
     )
 
 
@@ -1682,7 +1713,7 @@ def resolve(
             content, settings, source
         )
     except _FieldError as error:
-        problems.append(str(error))
+        problems.append(_problem(error))
         owner = why_none = owner_author = None
     # FLATTR_CATEGORY was checked with the settings.
     category = settings.category
@@ -1707,7 +1738,7 @@ def resolve(
     try:
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
-        problems.append(str(error))
+        problems.append(_problem(error))
     # Three scans in C on the common path (cheaper than one regular
     # expression's call): Pelican's own slugs hold none of these.
     page_url_character = (

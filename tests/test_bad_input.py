@@ -181,6 +181,56 @@ def test_one_problem_of_many_articles_is_said_once(site, flattr_log):
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
 
 
+def test_values_refused_alike_are_said_once_though_each_file_has_its_own(
+    site, flattr_log
+):
+    # A bulk import writes each file's own value: an owner's handle where
+    # the numeric id goes, a pin of its old address. Each file got an error
+    # of its own (a hundred, on a real import), and a strict build counted
+    # each, all with one fix.
+    files = {
+        f"o{n}.md": article(
+            f"Owned {n}", "Alice", flattr_owner=f"twitter:user:id:@m{n}"
+        )
+        for n in range(6)
+    }
+    files |= {
+        f"p{n}.md": article(
+            f"Pinned {n}", "Alice", flattr_url=f"https://old.example.com/p-{n}.html"
+        )
+        for n in range(6)
+    }
+    # A pin on another host has another fix: said on its own.
+    files["q.md"] = article(
+        "Elsewhere", "Alice", flattr_url="https://other.example.net/q.html"
+    )
+    output = site(files, FLATTR_AUTHORS={"Alice": "alice"})
+    assert manifest_things(output) == {}
+    host = urlsplit(SITEURL).hostname
+    assert sorted(article_errors(flattr_log)) == [
+        "pelican-flattr: o0.md, o1.md, o2.md, o3.md, o4.md and 1 more: metadata "
+        "'flattr_owner': the value of each is a Twitter handle, but Flattr "
+        "needs the numeric account id: write twitter:user:id:NUMBER (a Twitter ID "
+        "lookup gives it for the handle NAME); "
+        "none of these 6 files gets a Flattr button",
+        "pelican-flattr: p0.md, p1.md, p2.md, p3.md, p4.md and 1 more: metadata "
+        "'flattr_url' pins a URL on 'old.example.com' (each its own), which is "
+        f"not this site's host ({host!r}): its og:url, button and payment "
+        "link would name another site's page; pin a URL of this site, or, if "
+        "the site was published on 'old.example.com' before, add "
+        "'old.example.com' to FLATTR_OLD_HOSTS; none of these 6 files gets a "
+        "Flattr button",
+        "pelican-flattr: q.md: metadata 'flattr_url' pins "
+        "'https://other.example.net/q.html', a URL on 'other.example.net', "
+        f"which is not this site's host ({host!r}): its og:url, button and "
+        "payment link would name another site's page; pin a URL of this site, "
+        "or, if the site was published on 'other.example.net' before, add "
+        "'other.example.net' to FLATTR_OLD_HOSTS; it gets no Flattr button",
+    ]
+    with pytest.raises(FlattrBuildError, match="failed: 3 problems "):
+        site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
+
+
 def test_the_contents_of_many_unusable_author_entries_are_said_once(site, flattr_log):
     # Three imported authors with a handle where the id goes, two articles
     # each: each entry's error, then one line for the six files, where a
