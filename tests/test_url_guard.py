@@ -1916,10 +1916,11 @@ def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log)
         "pelican-flattr: 2 things (g00-again.md and g00.md) changed owner from "
         "siteowner to 'Guest 00' (guest00)"
     )
+    # Each pair named: said once, one left out was named nowhere.
     assert lines[-1].startswith(
         "pelican-flattr: and 4 more owner changes, of 4 things (siteowner to "
-        "guest05, siteowner to guest06, siteowner to guest07 and 1 more), each as "
-        "those above"
+        "guest05, siteowner to guest06, siteowner to guest07 and siteowner to "
+        "guest08), each as those above"
     )
     # The command the URL changes' summary names, with this site's paths.
     manifest = tmp_path / "output" / "flattr-manifest.json"
