@@ -1557,6 +1557,12 @@ def _files_url(
     local thing URLs is added to ``problems``."""
     own_siteurl = settings.get("SITEURL", "")
     files_url = str(own_siteurl or "").rstrip("/")
+    if files_url.startswith("//") and not files_url.startswith("///"):
+        # A protocol-relative SITEURL ("//example.org"): pages reach the
+        # site by the reader's scheme, a published one, whose URLs went
+        # unguarded as a development build's. Its files take the thing
+        # URLs' scheme (an og:image must be absolute).
+        files_url = f"{urlsplit(siteurl).scheme or 'https'}:{files_url}"
     development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
         files_url = siteurl  # a preview of a published page needs its image

@@ -6995,6 +6995,20 @@ def test_a_failed_development_build_does_not_say_its_url_guard_did_not_run(
     )
 
 
+def test_a_protocol_relative_siteurl_is_a_published_sites(tmp_path, flattr_log):
+    # SITEURL = "//blog.example.org" reaches a public host by the reader's
+    # scheme: taken for a development build, its guard was skipped, every
+    # build, and a changed URL went unsaid by a strict build.
+    settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_STRICT": True}
+    relative = {"SITEURL": "//" + SITEURL.partition("//")[2], "FLATTR_SITEURL": SITEURL}
+    output = build(tmp_path, two_articles(), **settings, **relative)
+    assert not [r for r in flattr_log.records if "guard skipped" in r.getMessage()]
+    assert "a.md" in manifest_things(output)
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(slug="renamed"), **settings, **relative)
+    assert len(guard_lines(flattr_log)) == 1
+
+
 def test_language_sites_of_a_development_build_leave_their_baselines_alone(
     tmp_path,
 ):
