@@ -1333,14 +1333,25 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
         fatal.append(f"{source} is {shown_value(siteurl)}, which {base_problem}")
     elif base_problem is not None:
         # FLATTR_SITEURL, once set, is the one to fix: SITEURL is not read.
-        advice = (
-            "write it as an absolute http or https URL, such as FLATTR_SITEURL = "
-            "'https://your.site'"
-            if source == "FLATTR_SITEURL"
-            else "set SITEURL = 'https://your.site' in your settings file, or keep "
-            "a local SITEURL for development and set FLATTR_SITEURL = "
-            "'https://your.site' so that buttons still name the public URL"
-        )
+        if source == "FLATTR_SITEURL":
+            advice = (
+                "write it as an absolute http or https URL, such as "
+                "FLATTR_SITEURL = 'https://your.site'"
+            )
+        elif siteurl.startswith("//") and not siteurl.startswith("///"):
+            # Protocol-relative: the site's pages may keep it; a thing URL
+            # needs the scheme, which FLATTR_SITEURL gives.
+            advice = (
+                "a protocol-relative URL names no scheme; keep it for the "
+                f"pages and set FLATTR_SITEURL = {'https:' + siteurl!r} (or "
+                "http:) for the thing URLs"
+            )
+        else:
+            advice = (
+                "set SITEURL = 'https://your.site' in your settings file, or "
+                "keep a local SITEURL for development and set FLATTR_SITEURL = "
+                "'https://your.site' so that buttons still name the public URL"
+            )
         fatal.append(
             f"{source} is {shown_value(siteurl)}, but Flattr needs absolute thing "
             f"URLs: {advice}"

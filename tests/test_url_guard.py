@@ -7000,7 +7000,21 @@ def test_a_protocol_relative_siteurl_is_a_published_sites(tmp_path, flattr_log):
     # scheme: taken for a development build, its guard was skipped, every
     # build, and a changed URL went unsaid by a strict build.
     settings = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_STRICT": True}
-    relative = {"SITEURL": "//" + SITEURL.partition("//")[2], "FLATTR_SITEURL": SITEURL}
+    relative = {"SITEURL": "//" + SITEURL.partition("//")[2]}
+    # Without FLATTR_SITEURL, no "keep a local SITEURL for development".
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), **settings, **relative)
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if "absolute" in r.getMessage()
+    ]
+    assert said == (
+        f"pelican-flattr: settings: SITEURL is {relative['SITEURL']!r}, but Flattr "
+        "needs absolute thing URLs: a protocol-relative URL names no scheme; keep "
+        f"it for the pages and set FLATTR_SITEURL = {'https:' + relative['SITEURL']!r} "
+        "(or http:) for the thing URLs"
+    )
+    flattr_log.clear()
+    relative["FLATTR_SITEURL"] = SITEURL
     output = build(tmp_path, two_articles(), **settings, **relative)
     assert not [r for r in flattr_log.records if "guard skipped" in r.getMessage()]
     assert "a.md" in manifest_things(output)
