@@ -1260,11 +1260,16 @@ def url_change_warnings(
     old_urls: str | None = None,
     kept: int = 0,
     released: int = 0,
+    causes: SharedCauses | None = None,
 ) -> tuple[list[str], list[str], str | None]:
     """The guard's messages for ``changes``: those said, each with its fix
     (the first ``SAID_OF_EACH_KIND`` of each kind), those left unsaid but
     counted (a strict build fails on each), and a summary, or None when
-    every change is said and no setting explains them.
+    every change is said and no setting explains them. A summary that
+    names a shape the changes share (``causes``, ``shared_causes``'s if
+    not given) is said first, before the changes, which it says are
+    "below": its one fix is for them all, where each change's own is a
+    pin per file.
 
     The summary gives the count of each kind; where a kind has more than
     were said, that ``listing`` (the command and its files) lists every
@@ -1280,7 +1285,8 @@ def url_change_warnings(
     ``slugify_source`` as for ``shared_causes``.
     """
     changes = list(changes)
-    causes = shared_causes(changes, siteurl, slugify_source)
+    if causes is None:
+        causes = shared_causes(changes, siteurl, slugify_source)
     said: list[str] = []
     unsaid: list[str] = []
     counts = [0] * (_REUSED + 1)
@@ -1308,8 +1314,9 @@ def url_change_warnings(
         # The list has the kept ones too, said in a line of their own, not
         # counted here: named, so that its count and this one agree.
         too = f', with the {kept} {_KEPT[kept > 1]} (as "no thing")' if kept else ""
+        where = "below" if causes.alike is not None else "above"
         summary += (
-            f"; the first {SAID_OF_EACH_KIND} of each kind are said above, each "
+            f"; the first {SAID_OF_EACH_KIND} of each kind are said {where}, each "
             f"with its fix, and {listing} lists every one{too}"
         )
         if counts[_GONE] > SAID_OF_EACH_KIND:

@@ -73,6 +73,7 @@ from .url_guard import (
     near_miss_warnings,
     near_misses,
     owner_change_warnings,
+    shared_causes,
     told_by_content,
     unresolved_changes,
     url_change_warnings,
@@ -1114,32 +1115,39 @@ def _warn_about_url_changes(
     site = build.site_label()
     if lost:
         build.warn(site + lost_to_said_problems_warning(lost))
+    told = told_by_content(
+        unresolved,
+        _contents_read,
+        build.current.pelican.settings.get("EXTRA_PATH_METADATA"),
+        listed_old_hosts(build.current.pelican.settings),
+    )
+    slugify_source = build.current.pelican.settings.get("SLUGIFY_SOURCE", "title")
+    causes = shared_causes(told, settings.siteurl, slugify_source)
     said, unsaid, summary = url_change_warnings(
-        told_by_content(
-            unresolved,
-            _contents_read,
-            build.current.pelican.settings.get("EXTRA_PATH_METADATA"),
-            listed_old_hosts(build.current.pelican.settings),
-        ),
+        told,
         _listing(settings, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
         settings.store_path,
-        build.current.pelican.settings.get("SLUGIFY_SOURCE", "title"),
+        slugify_source,
         old_urls=_listing(settings, from_baseline=True, option="--old-urls"),
         kept=len(lost),
         released=released,
+        causes=causes,
     )
+    # Not a problem itself: the changes it counts are. One that names their
+    # shared cause comes first: read after twenty fixes that each pin one
+    # file, its one fix for all of them came last.
+    say_summary = logger.error if settings.strict else logger.warning
+    if summary is not None and causes.alike is not None:
+        say_summary("pelican-flattr: %s%s", site, summary)
     for message in said:
         build.warn(site + message)
     if settings.strict:
         for message in unsaid:  # each fails the build, and is counted
             build.report(site + message, log=False)
-    if summary is not None:
-        # Not a problem itself: the changes it counts are.
-        (logger.error if settings.strict else logger.warning)(
-            "pelican-flattr: %s%s", site, summary
-        )
+    if summary is not None and causes.alike is None:
+        say_summary("pelican-flattr: %s%s", site, summary)
 
 
 def _said_without_things() -> set[str]:

@@ -821,6 +821,10 @@ def test_a_renamed_category_is_named_as_the_likely_cause(tmp_path, flattr_log):
         "ARTICLE_SAVE_AS or PAGE_URL names it, as {category} does), or a changed "
         "setting, is the likely cause: put the old name back to keep their flattrs"
     ) in summary
+    # Said first: after the six changes, each with a pin of its own file
+    # for a fix, the one fix for them all came last.
+    said = [r.getMessage() for r in flattr_log.records if "thing URL" in r.getMessage()]
+    assert len(said) == 7 and said[0].endswith(summary), said
 
 
 CATEGORIES = ("Rust", "Go", "Web", "Misc")
@@ -1078,7 +1082,7 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
             "ERROR" if strict else "WARNING",
             "pelican-flattr: 28 thing URLs of the last build are not this "
             "build's: 25 thing URLs changed, 3 things gone from this build; the "
-            "first 20 of each kind are said above, each with its fix, and "
+            "first 20 of each kind are said below, each with its fix, and "
             f"{listing()} lists every one. 25 of the 25 changed "
             f"thing URLs changed alike, from {SITEURL}/*.html to "
             f"{SITEURL}/posts/*/: a changed ARTICLE_URL, ARTICLE_SAVE_AS or "
@@ -2900,7 +2904,7 @@ def test_as_many_released_urls_reused_as_are_said_are_not_summed_up():
     assert (len(said), len(unsaid)) == (2 * SAID_OF_EACH_KIND, 1)
     assert summary.startswith(
         "21 thing URLs of the last build are not this build's: 21 thing URLs "
-        "changed; the first 20 of each kind are said above"
+        "changed; the first 20 of each kind are said below"
     )
     assert "the others once those are fixed" not in summary
 
