@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any, NamedTuple
 
+import pelican.contents
 from pelican.urlwrappers import Author
 
 from . import build
@@ -99,9 +100,12 @@ def classify_author_keys(
 
 def _content_authors(generators: list[Any]) -> tuple[dict[str, Any], bool]:
     """The authors of every content the ``generators`` read, drafts and
-    hidden ones included, by name; and whether any content was read."""
-    authors: dict[str, Any] = {}
-    read = False
+    hidden ones included, and of the files Pelican skipped
+    (``note_authors_of_skipped``), by name; and whether any content was
+    read."""
+    skipped = build.current.author_keys.skipped_authors
+    authors: dict[str, Any] = dict(skipped)
+    read = bool(skipped)
     # Each content's, not Pelican's list of authors: that holds one name
     # for each slug, and "Carol Chen <carol@example.org>" has the slug of
     # "Carol Chen".
@@ -112,6 +116,51 @@ def _content_authors(generators: list[Any]) -> tuple[dict[str, Any], bool]:
                 for author in getattr(content, "authors", None) or ():
                     authors.setdefault(author.name, author)
     return authors, read
+
+
+# Whether Pelican skips a file whose status is 'skip' (4.11 and later):
+# before, 'skip' is no status, Pelican says so, and the file fails.
+_PELICAN_SKIPS = hasattr(pelican.contents, "SkipStub")
+
+
+def note_authors_of_skipped(sender: Any, metadata: dict[str, Any]) -> None:
+    """Keep the authors of a file that Pelican skips ('Status: skip') as it
+    reads it (``article_generator_context``, ``page_generator_context``).
+
+    Pelican makes no content of it, so no generator's list holds it, and a
+    key for an author whose files are all skipped for now was called
+    misspelt, failing a strict build, where a draft's author counts. Pelican
+    caches no skipped file, so it is read, and noted, on every build; any
+    other file costs one look at its status.
+    """
+    if metadata.get("status") != "skip" or not _PELICAN_SKIPS:
+        return
+    if not build.current.active:
+        return
+    kept = build.current.author_keys.skipped_authors
+    settings = getattr(sender, "settings", None) or {}
+    for author in _authors_as_pelican_gives(metadata, settings):
+        kept.setdefault(author.name, author)
+
+
+def _authors_as_pelican_gives(
+    metadata: dict[str, Any], settings: Mapping[str, Any]
+) -> list[Author]:
+    """The authors Pelican gives content of ``metadata``: its 'authors',
+    else its 'author', else the AUTHOR setting's (as ``Content`` does).
+    Only Pelican's Author objects: a value no reader processed (one
+    EXTRA_PATH_METADATA gives) names no author the checks can slugify."""
+    if "authors" in metadata:
+        given = metadata["authors"]
+    elif "author" in metadata:
+        given = [metadata["author"]]
+    elif "AUTHOR" in settings:
+        given = [Author(settings["AUTHOR"], settings)]
+    else:
+        given = []
+    if not isinstance(given, list):
+        return []  # 'authors' as EXTRA_PATH_METADATA gives it: no list
+    return [author for author in given if isinstance(author, Author)]
 
 
 def note_authors_of_refused_site(generators: list[Any]) -> None:

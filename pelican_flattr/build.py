@@ -205,6 +205,10 @@ class AuthorKeys:
     content_names_authors: bool = False
     # Whether any content was read at all (drafts and hidden ones too).
     content_read: bool = False
+    # The authors, by name, of the files Pelican skipped as this build read
+    # them ('Status: skip'), which are in no generator's lists
+    # (``author_keys.note_authors_of_skipped``).
+    skipped_authors: dict[str, Any] = field(default_factory=dict)
     # The names and slugs of the authors of the content read by this build
     # and the ones run inside it: a key of one site's settings that names
     # one of them is no typo, though that site has none of their content.

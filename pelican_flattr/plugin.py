@@ -20,6 +20,7 @@ from pelican import signals
 
 from . import build
 from .attach import attach_things, reserve_flattr_attribute
+from .author_keys import note_authors_of_skipped
 from .feeds import feed_key, moved_key, tag_feed
 from .finish import finish_build
 from .manifest import portable_path
@@ -196,6 +197,8 @@ def register() -> None:
     signals.readers_init.connect(note_readers)
     signals.article_generator_context.connect(hide_addresses_as_read)
     signals.page_generator_context.connect(hide_addresses_as_read)
+    signals.article_generator_context.connect(note_authors_of_skipped)
+    signals.page_generator_context.connect(note_authors_of_skipped)
     signals.content_object_init.connect(reserve_flattr_attribute)
     signals.all_generators_finalized.connect(prepare_templates)
     signals.all_generators_finalized.connect(attach_things)

@@ -76,8 +76,9 @@ class UrlChange:
     opted_out_by: str | None = None
     # Still there, no opt-out nor a page while FLATTR_PAGES is off: why the
     # build gives it no thing where it says nothing, if it knows: ``DRAFT``,
-    # or an empty save_as (no page written): the setting that gives it
-    # (``ARTICLE_SAVE_AS``), or ``OWN_SAVE_AS`` for its file's own field.
+    # ``SKIPPED`` ('Status: skip'), or an empty save_as (no page written):
+    # the setting that gives it (``ARTICLE_SAVE_AS``), or ``OWN_SAVE_AS``
+    # for its file's own field.
     unpublished: str | None = None
     # A URL let go earlier (a released baseline entry,
     # ``url_baseline.released``) that ``taken_by`` has now with another
@@ -138,9 +139,14 @@ class UrlChange:
         )
 
     def _unwritten(self) -> tuple[str, str] | None:
-        """Why and fix, for a draft or a source without a page."""
+        """Why and fix, for a draft, a skipped source or one without a page."""
         if self.unpublished == DRAFT:
             return "is a draft", "publish it"
+        if self.unpublished == SKIPPED:
+            # Pelican says nothing of a file it skips (a debug line), and
+            # keeps nothing of it: its line alone is why it has no thing.
+            line = field_line(self.source, "Status", "skip")
+            return f"has {line}, so Pelican skips it", f"remove its {line}"
         if self.unpublished in (FUTURE, FUTURE_DRAFT):
             draft = self.unpublished == FUTURE_DRAFT
             return (
@@ -216,10 +222,11 @@ class UrlChange:
             why = (
                 f"{restore[1]}: it {restore[0]}"
                 if restore is not None
-                # Of a draft, or content whose 'Save_as:' is empty (no page
-                # written), the build says nothing; nor does the guard know.
-                else "the build says why it has none, unless it is a draft or "
-                "its 'Save_as:' is empty"
+                # Of a draft, a file Pelican skips, or content whose
+                # 'Save_as:' is empty (no page written), the build says
+                # nothing; nor does the guard know (diff without --settings).
+                else "the build says why it has none, unless it is a draft, "
+                "has 'Status: skip' or its 'Save_as:' is empty"
             )
             return (
                 f"{self._accept()}. If not, give {self.taken_by} another thing URL "
@@ -246,9 +253,9 @@ class UrlChange:
         if self.still_there:
             return (
                 f"give {self.source} its thing back (the build says why it has "
-                "none, unless it is a draft, has 'Flattr: no' or an empty "
-                "'Save_as:'), or add the old URL to FLATTR_ACCEPT_URL_CHANGES if "
-                "it goes without one on purpose"
+                "none, unless it is a draft, has 'Flattr: no', 'Status: skip' or "
+                "an empty 'Save_as:'), or add the old URL to "
+                "FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
             )
         if self.taken_by is not None and self.new_url is None:
             return (
@@ -610,6 +617,9 @@ _LONGEST_CODE = 8
 # 'Save_as:' is empty.
 DRAFT = "draft"
 OWN_SAVE_AS = "its 'Save_as:'"
+# Of a source that Pelican skips (Pelican 4.11's 'Status: skip'): it makes
+# no content of it, so the file is in no generator's lists.
+SKIPPED = "skip"
 # ``UrlChange.unpublished`` of an article that Pelican made a draft for its
 # date, in the future while WITH_FUTURE_DATES is False: "publish it" (a
 # 'Status: published' line) would change nothing.
@@ -748,17 +758,19 @@ def _with_unpublished(
     changes: list[UrlChange], contents_of: ContentsOf
 ) -> list[UrlChange]:
     """``changes``, each source still there without a thing for a reason
-    the build knows but says nowhere (a draft, an empty save_as) marked
-    with it (``UrlChange.unpublished``), which its fix and the summary name,
-    beside any other reason the guard names (an opt-out, FLATTR_PAGES):
-    that one put right alone would give it no thing. ``contents_of`` reads
-    the few it asks of."""
+    the build knows but says nowhere (a draft, 'Status: skip', an empty
+    save_as) marked with it (``UrlChange.unpublished``), which its fix and
+    the summary name, beside any other reason the guard names (an opt-out,
+    FLATTR_PAGES): that one put right alone would give it no thing.
+    ``contents_of`` reads the few it asks of."""
     wanted = {change.source for change in changes if change.still_there}
     if not wanted:
         return changes
     why = {}
     for source, content in contents_of(wanted):
-        if getattr(content, "status", None) == "draft":
+        if is_skipped(content):  # first: it has no status, and no save_as
+            why[source] = SKIPPED
+        elif getattr(content, "status", None) == "draft":
             why[source] = _why_a_draft(content)
         elif not content.save_as:
             why[source] = _empty_save_as(content, source)
@@ -768,6 +780,17 @@ def _with_unpublished(
         else change
         for change in changes
     ]
+
+
+def is_skipped(content: Any) -> bool:
+    """Whether ``content`` is what Pelican's readers make of a file it skips
+    ('Status: skip'): a ``SkipStub``, which keeps no metadata, and whose
+    save_as raises. Pelican 4.11 added it: before, 'skip' is no status,
+    Pelican says so, and the file fails (no ``SkipStub`` to import)."""
+    import pelican.contents
+
+    stub = getattr(pelican.contents, "SkipStub", None)
+    return stub is not None and isinstance(content, stub)
 
 
 def _why_a_draft(content: Any) -> str:
@@ -1201,6 +1224,11 @@ class SharedCauses:
     others: tuple[str, ...]
 
 
+# The ``UrlChange.unpublished`` that name no setting: the summary counts
+# only the settings that empty save_as (``_other_causes``).
+_NO_SETTING = (None, DRAFT, FUTURE, FUTURE_DRAFT, OWN_SAVE_AS, SKIPPED)
+
+
 def shared_causes(
     changes: Iterable[UrlChange], siteurl: str = "", slugify_source: object = "title"
 ) -> SharedCauses:
@@ -1223,7 +1251,7 @@ def shared_causes(
     file_slugs = [0, 0]
     for change in changes:
         counts[_kind(change)] += 1
-        if change.unpublished not in (None, DRAFT, FUTURE, FUTURE_DRAFT, OWN_SAVE_AS):
+        if change.unpublished not in _NO_SETTING:
             unwritten[change.unpublished] = unwritten.get(change.unpublished, 0) + 1
         if change.new_url is not None:
             changed_urls.append(change.old_url)
@@ -2145,11 +2173,14 @@ def accepted_live_warning(
 def _opted_out(contents_of: ContentsOf, sources: Collection[str]) -> dict[str, OptOut]:
     """Those of ``sources`` whose content says 'Flattr: no', pages and
     drafts included, each with how (``opt_out_of``): the build says nothing
-    of an opt-out, and a draft published would still have no thing."""
+    of an opt-out, and a draft published would still have no thing. A
+    skipped source is left out: Pelican keeps none of its metadata
+    (``is_skipped``), and the next build tells an opt-out once it is not."""
     return {
         source: opt_out
         for source, content in contents_of(sources)
-        if (opt_out := opt_out_of(content, source)) is not None
+        if not is_skipped(content)
+        and (opt_out := opt_out_of(content, source)) is not None
     }
 
 

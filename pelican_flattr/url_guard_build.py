@@ -21,6 +21,7 @@ import stat
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ from .url_guard import (
     accepted_live_warning,
     handed_over_warning,
     in_folder,
+    is_skipped,
     lost_to_said_problems,
     lost_to_said_problems_warning,
     near_miss_warnings,
@@ -1043,8 +1045,38 @@ def _unresolved(settings: FlattrSettings, changes: list[UrlChange]) -> list[UrlC
 
 
 def _contents_read(sources: Collection[str]) -> Iterator[tuple[str, Any]]:
-    """This build's contents of ``sources`` (``url_guard.ContentsOf``)."""
-    return contents_of(build.current.generators, sources)
+    """This build's contents of ``sources`` (``url_guard.ContentsOf``), and
+    what Pelican's readers make of each that it skipped (``_skipped``)."""
+    found = list(contents_of(build.current.generators, sources))
+    unread = set(sources).difference(source for source, _ in found)
+    return chain(found, _skipped(unread)) if unread else iter(found)
+
+
+def _skipped(sources: Collection[str]) -> Iterator[tuple[str, Any]]:
+    """Each of ``sources`` that Pelican skipped ('Status: skip'), with the
+    ``SkipStub`` its readers make of it (``url_guard.is_skipped``).
+
+    Pelican keeps nothing of a file it skips, so each is read again, as
+    ``pelican-flattr diff --settings`` reads a source
+    (``diff_command.contents_in``): only the few a change names that no
+    generator has, and not one that Pelican failed to read (it said why,
+    and a second read would say it again).
+    """
+    # Imported here: only a build whose guard names such a source needs it.
+    from .diff_command import contents_in
+
+    generators = build.current.generators
+    tried = getattr(generators[0], "context", {}) if generators else {}
+    unread = [s for s in sources if s not in tried.get("generated_content", {})]
+    if not unread:
+        return
+    settings = build.current.pelican.settings
+    # A file is skipped whatever its kind: each is read as an article (no
+    # page files listed).
+    read = contents_in(settings, settings["PATH"], lambda: (), unread)
+    for source, content in read:
+        if is_skipped(content):
+            yield source, content
 
 
 def _not_said_inside(unresolved: list[UrlChange]) -> list[UrlChange]:

@@ -1,6 +1,7 @@
 """Messages about authors, said once for many: on a community site some
 authors use no Flattr, and authors come and go."""
 
+import pelican.contents
 import pytest
 from conftest import article, build, manifest_things
 
@@ -579,3 +580,55 @@ def test_authors_whose_names_slugify_to_nothing_are_told_apart(site, flattr_log)
     assert manifest_things(output)["b.md"]["owner"]["value"] == "site_owner"
     said = _said(flattr_log, "FLATTR_AUTHORS['ⵜⴰⵎⴰⵣⵉⵖⵜ'] names no author")
     assert len(said) == 1, flattr_log.text
+
+
+SKIPPED_BY_ZED = article("Not yet", "Zed Zero", status="skip")
+
+
+@pytest.mark.skipif(
+    not hasattr(pelican.contents, "SkipStub"),
+    reason="Pelican before 4.11 has no 'Status: skip'",
+)
+@pytest.mark.parametrize(
+    ("skipped", "settings"),
+    [
+        ({"e.md": SKIPPED_BY_ZED}, {}),
+        ({"pages/e.md": SKIPPED_BY_ZED}, {}),
+        # Its authors as Pelican gives them: all of an 'Authors:' line.
+        (
+            {
+                "e.md": article(
+                    "Not yet", status="skip", authors="Bob Builder, Zed Zero"
+                )
+            },
+            {},
+        ),
+        # No 'Author:' line: the AUTHOR setting's, as for any content.
+        (
+            {"e.md": article("Not yet", status="skip").replace("Author: Alice\n", "")},
+            {"AUTHOR": "Zed Zero"},
+        ),
+    ],
+    ids=["article", "page", "authors", "setting"],
+)
+def test_an_author_whose_files_are_all_skipped_is_no_misspelt_key(
+    tmp_path, flattr_log, skipped, settings
+):
+    # Pelican (4.11 and later) makes no content of a file with 'Status:
+    # skip', so no generator lists it: its author's key was called
+    # misspelt, which failed a strict build, where a draft's author counts.
+    files = {"b.md": article("By Bob", "Bob Builder"), **skipped}
+    settings = {
+        **settings,
+        "FLATTR_AUTHORS": {"Bob Builder": "bob_f", "Zed Zero": "zed_f"},
+        "FLATTR_STRICT": True,
+    }
+    output = build(tmp_path, files, **settings)
+    assert set(manifest_things(output)) == {"b.md"}
+    assert _said(flattr_log, "FLATTR_AUTHORS") == []
+    # Pelican caches no skipped file: a build that loads its content cache
+    # reads it again, and knows its author too.
+    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+    build(tmp_path, files, **settings, **cached)
+    build(tmp_path, files, **settings, **cached)
+    assert _said(flattr_log, "FLATTR_AUTHORS") == []

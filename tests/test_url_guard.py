@@ -15,6 +15,7 @@ import textwrap
 import unicodedata
 from pathlib import Path
 
+import pelican.contents
 import pytest
 from conftest import (
     SITEURL,
@@ -3632,6 +3633,74 @@ def test_diff_tells_an_opted_out_draft_from_an_opt_out(tmp_path, capsys):
         (change,) = json.loads(capsys.readouterr().out)["disappeared"]
         assert change["opted_out"] is opted_out
         assert change["fix"].startswith(fix), change["fix"]
+
+
+# Pelican 4.11 added 'Status: skip' (its SkipStub); before, Pelican refuses
+# the status itself, and the file fails as it says.
+needs_skip_status = pytest.mark.skipif(
+    not hasattr(pelican.contents, "SkipStub"),
+    reason="Pelican before 4.11 has no 'Status: skip'",
+)
+
+
+SKIPPED_FIX = (
+    "a.md has 'Status: skip', so Pelican skips it: remove its 'Status: skip' "
+    "to give it its thing back, or add the old URL to FLATTR_ACCEPT_URL_CHANGES "
+    "if it goes without one on purpose"
+)
+
+
+def _a_skipped(tmp_path):
+    """Build two articles (strict), then again with a.md skipped; the
+    output of the second build."""
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    return build(tmp_path, two_articles(status="skip"), FLATTR_AUTHORS=AUTHORS)
+
+
+@needs_skip_status
+def test_a_skipped_source_is_told_to_remove_its_skip_status(tmp_path, flattr_log):
+    # Pelican makes no content of a file with 'Status: skip', and keeps
+    # nothing of it: the guard said "give a.md its thing back (the build
+    # says why it has none ...)", which the build never said.
+    _a_skipped(tmp_path)
+    assert guard_lines(flattr_log) == [
+        "pelican-flattr: a.md: still in the content folder but without a thing "
+        f"in this build, so its thing {OLD} is orphaned (its flattrs stay with "
+        f"that URL). Fix: {SKIPPED_FIX}"
+    ]
+    # Nor is Alice, whose only file it is, called gone: her key stays.
+    assert said_with(flattr_log, "names no author") == []
+    # Done as said, the thing is back at its URL.
+    flattr_log.clear()
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, FLATTR_STRICT=True)
+    assert guard_lines(flattr_log) == []
+    assert manifest_things(output)["a.md"]["url"] == OLD
+
+
+@needs_skip_status
+def test_diff_tells_a_skipped_source_as_the_build_does(tmp_path, capsys):
+    # diff --settings stopped on the SkipStub Pelican's readers make of the
+    # file, which has no metadata: "Pelican cannot list the pages of ...:
+    # AttributeError", exit 2. Now the "no thing" row of a draft, with the
+    # build's fix.
+    output = _a_skipped(tmp_path)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\n', encoding="utf-8")
+    manifests = [
+        str(tmp_path.joinpath(*BASELINE)),
+        str(output / "flattr-manifest.json"),
+    ]
+    capsys.readouterr()
+    assert main(["diff", *manifests, "--settings", str(conf), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert (change["kind"], change["source"]) == ("no thing", "a.md")
+    assert change["fix"] == SKIPPED_FIX
+    # Given the content folder alone, diff reads no file: its note names the
+    # skip among what the build does not say.
+    content = str(tmp_path / "content")
+    assert main(["diff", *manifests, "--content", content, "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert "unless it is a draft, has 'Flattr: no', 'Status: skip' or" in change["fix"]
 
 
 def _rst_article(*fields):
