@@ -276,7 +276,8 @@ class UrlChange:
                 ""
                 if language is None
                 else f"if DEFAULT_LANG or {self.source}'s Lang changed (its new "
-                f"URL holds the language code {language!r} after its slug, as "
+                f"URL holds the language code {language!r} "
+                f"{_where_language(language, self.new_url)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed: then "
                 f"{self.source} and {self.taken_by} keep their thing URLs. "
@@ -327,7 +328,8 @@ class UrlChange:
             # The URL's shape changed with the language: no old slug to give.
             return (
                 f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
-                f"holds the language code {language!r} after its slug, as "
+                f"holds the language code {language!r} "
+                f"{_where_language(language, self.old_url)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed: that keeps its "
                 f"page and its thing at the old URL. Or {self._pin()} to keep "
@@ -339,7 +341,8 @@ class UrlChange:
             # unlink the page from its translations. Both said, that first.
             return (
                 f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
-                f"holds the language code {language!r} after its slug, as "
+                f"holds the language code {language!r} "
+                f"{_where_language(language, self.old_url)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed. If only its slug "
                 "changed, give it its old slug back with "
@@ -432,7 +435,9 @@ class UrlChange:
         ("post-old" was a slug); None else."""
         was, slug = self._old_part(), self.slug
         if was is None or not slug or not was.startswith(f"{slug}-"):
-            return self._language_moved_between(self.old_url, self.new_url)
+            return self._language_moved_between(
+                self.old_url, self.new_url
+            ) or self._language_folder_between(self.old_url, self.new_url)
         code = was.removeprefix(f"{slug}-")
         return code if flattr_language(code) is not None else None
 
@@ -452,10 +457,30 @@ class UrlChange:
         code = _last_name(lang_url).removeprefix(f"{slug}-")
         if code == _last_name(lang_url) or flattr_language(code) is None:
             return None
+        if f"/{code}/" in _split_base(other)[1]:
+            # Still in the URL, as a folder now ({lang}/{slug}.html): the
+            # *_LANG_URL settings changed, not the content's language.
+            return None
         # Its language now, in the new URL or the old one (DEFAULT_LANG
         # changed); or, in the old one, of content with translations (its
         # Lang changed): "ship-it" retitled "ship" on a site of one
         # language is a slug that changed, not Italian.
+        if code == self.lang or (lang_url == self.old_url and self.translated):
+            return code
+        return None
+
+    def _language_folder_between(self, lang_url: str, other: str | None) -> str | None:
+        """The language code ``lang_url`` holds as a folder of its path,
+        where ``other`` is the same URL without that folder
+        (``{lang}/{slug}/`` and ``{slug}/``, as a site writes each language
+        but DEFAULT_LANG's): a change of Lang or DEFAULT_LANG the likely
+        cause, when the code is the content's language now, or, in the old
+        URL, the content has translations; else None."""
+        if other is None or self.pinned or self.pinned_by is not None:
+            return None
+        code = language_folder_added(lang_url, other)
+        if code is None:
+            return None
         if code == self.lang or (lang_url == self.old_url and self.translated):
             return code
         return None
@@ -470,7 +495,7 @@ class UrlChange:
             return None
         prefix, found, rest = new.rpartition(f"{slug}-")
         if not found:
-            return None
+            return self._language_folder_between(new, self.old_url)
         moved = self._language_moved_between(new, self.old_url)
         if moved is not None:
             return moved
@@ -733,6 +758,30 @@ def _with_slug(change: UrlChange, content: Any) -> UrlChange:
     )
 
 
+def language_folder_added(longer: str, shorter: str) -> str | None:
+    """The folder of ``longer``'s path, a language code Flattr knows, that
+    ``shorter`` is without (``…/de/post/`` and ``…/post/``); None else. Not
+    the path's last part: that is the slug's."""
+    base, path = _split_base(longer)
+    other_base, other_path = _split_base(shorter)
+    if base != other_base:
+        return None
+    parts, others = path.split("/"), other_path.split("/")
+    if len(parts) != len(others) + 1:
+        return None
+    for at, code in enumerate(parts[:-1]):
+        if code and parts[:at] + parts[at + 1 :] == others:
+            return code if flattr_language(code) is not None else None
+    return None
+
+
+def _where_language(code: str, url: str) -> str:
+    """Where ``url`` holds the language ``code``, as a fix says it."""
+    if f"/{code}/" in _split_base(url)[1]:
+        return "as a folder of its path"
+    return "after its slug"
+
+
 def _last_name(url: str) -> str:
     """The last part of ``url``'s path, without its extension (``post`` of
     ``…/post.html`` and of ``…/2024/post/``)."""
@@ -744,14 +793,20 @@ def _slug_tells(change: UrlChange) -> bool:
     """Whether the slug of ``change``'s source may tell what changed its
     URL, which changed in one part of its path, or whose last part gained
     or lost what may be a language code (``post-de.html``, ``2024/post/``:
-    see ``UrlChange._language_moved_between``)."""
+    see ``UrlChange._language_moved_between``), or whose path gained or
+    lost a folder that is one (``de/post/``, ``post/``)."""
     new = change.new_url
     if new is None:
         return False
     if in_one_part(change.old_url, new):
         return True
     old_name, new_name = _last_name(change.old_url), _last_name(new)
-    return old_name.startswith(f"{new_name}-") or new_name.startswith(f"{old_name}-")
+    if old_name.startswith(f"{new_name}-") or new_name.startswith(f"{old_name}-"):
+        return True
+    return (
+        language_folder_added(new, change.old_url) is not None
+        or language_folder_added(change.old_url, new) is not None
+    )
 
 
 def _with_unpublished(

@@ -591,6 +591,72 @@ def test_translations_that_swap_urls_as_default_lang_changes_are_told_so(
     assert guard_lines(flattr_log) == []
 
 
+# A site that writes every language but DEFAULT_LANG's in a folder of its
+# own, the common layout beside Pelican's {slug}-{lang}.html.
+LANGUAGE_FOLDERS = {
+    "ARTICLE_URL": "{slug}/",
+    "ARTICLE_SAVE_AS": "{slug}/index.html",
+    "ARTICLE_LANG_URL": "{lang}/{slug}/",
+    "ARTICLE_LANG_SAVE_AS": "{lang}/{slug}/index.html",
+}
+
+
+def test_translations_in_language_folders_as_default_lang_changes_are_told_so(
+    tmp_path, flattr_log
+):
+    # DEFAULT_LANG en, then de: en.md moved to en/loeten/, de.md took
+    # loeten/. The fix was "give de.md another slug", which unlinks the
+    # translations, and DEFAULT_LANG was named nowhere: only a code after
+    # the slug was known as a language.
+    files = {
+        "en.md": article("Soldering", "Alice", Slug="loeten", Lang="en"),
+        "de.md": article("Löten", "Alice", Slug="loeten", Lang="de"),
+    }
+    settings = {"FLATTR_AUTHORS": AUTHORS, **LANGUAGE_FOLDERS}
+    build(tmp_path, files, DEFAULT_LANG="en", **settings)
+    build(tmp_path, files, DEFAULT_LANG="de", **settings)
+    lines = guard_lines(flattr_log)
+    (en,) = [line for line in lines if "pelican-flattr: en.md:" in line]
+    (de,) = [line for line in lines if "pelican-flattr: de.md:" in line]
+    assert (
+        "Fix: if DEFAULT_LANG or en.md's Lang changed (its new URL holds the "
+        "language code 'en' as a folder of its path, as Pelican's *_LANG_URL "
+        "settings write a language other than DEFAULT_LANG), put back the one "
+        "that changed: then en.md and de.md keep their thing URLs."
+    ) in en, en
+    assert (
+        "Fix: if de.md's Lang or DEFAULT_LANG changed (its old URL holds the "
+        "language code 'de' as a folder of its path"
+    ) in de, de
+    flattr_log.clear()
+    build(tmp_path, files, DEFAULT_LANG="en", **settings)
+    assert guard_lines(flattr_log) == []
+
+
+def test_a_language_code_moved_into_a_folder_is_no_changed_lang(tmp_path, flattr_log):
+    # ARTICLE_LANG_URL from {slug}-{lang}.html to {lang}/{slug}.html: the
+    # code is in both URLs, and the fix blamed Lang or DEFAULT_LANG, never
+    # the setting that changed.
+    files = {
+        "en.md": article("Soldering", "Alice", Slug="loeten", Lang="en"),
+        "de.md": article("Löten", "Alice", Slug="loeten", Lang="de"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        ARTICLE_LANG_URL="{lang}/{slug}.html",
+        ARTICLE_LANG_SAVE_AS="{lang}/{slug}.html",
+    )
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(
+        f"pelican-flattr: de.md: thing URL changed from {SITEURL}/loeten-de.html "
+        f"to {SITEURL}/de/loeten.html"
+    ), line
+    assert "DEFAULT_LANG" not in line, line
+
+
 def test_a_translation_whose_lang_is_removed_is_told_to_put_it_back(
     tmp_path, flattr_log
 ):
