@@ -915,7 +915,8 @@ def _with_pins(
     there = {change.source for change in changes if change.new_url is not None}
     pinned, in_file = {}, set()
     for source, content in contents_of(there) if there else ():
-        if not content.metadata.get(PINNED_URL):
+        # A file skipped since NEW_MANIFEST was written (diff) keeps none.
+        if is_skipped(content) or not content.metadata.get(PINNED_URL):
             continue
         setting = given_by_setting(content, PINNED_URL, source)
         if setting is None:
@@ -1380,7 +1381,9 @@ def url_change_warnings(
         (said if counts[kind] <= SAID_OF_EACH_KIND else unsaid).append(message)
     if not unsaid and causes.alike is None and not causes.others:
         return said, unsaid, None
-    reused = _reused_summary(counts[_REUSED], baseline)
+    # Where the messages said one by one stand: after a summary said first.
+    where = "below" if causes.alike is not None else "above"
+    reused = _reused_summary(counts[_REUSED], baseline, where)
     total = sum(counts[:_REUSED])
     if not total:
         return said, unsaid, reused
@@ -1397,7 +1400,6 @@ def url_change_warnings(
         # The list has the kept ones too, said in a line of their own, not
         # counted here: named, so that its count and this one agree.
         too = f', with the {kept} {_KEPT[kept > 1]} (as "no thing")' if kept else ""
-        where = "below" if causes.alike is not None else "above"
         summary += (
             f"; the first {SAID_OF_EACH_KIND} of each kind are said {where}, each "
             f"with its fix, and {listing} lists every one{too}"
@@ -1736,14 +1738,15 @@ def _old_siteurl(
     return old_site if all(url.startswith(prefix) for url in old_urls) else None
 
 
-def _reused_summary(count: int, baseline: Path) -> str | None:
+def _reused_summary(count: int, baseline: Path, where: str = "above") -> str | None:
     """The summary of ``count`` released URLs reused under other owners,
-    when some went unsaid; None otherwise."""
+    when some went unsaid, which says where the ones said stand
+    (``where``); None otherwise."""
     if count <= SAID_OF_EACH_KIND:
         return None
     return (
         f"{count} thing URLs of this build were released earlier under other "
-        f"owners: the first {SAID_OF_EACH_KIND} are said above, each with its "
+        f"owners: the first {SAID_OF_EACH_KIND} are said {where}, each with its "
         "fix, the others once those are fixed; each is an entry of "
         f'{baseline} marked "released" whose URL a thing of this build has'
     )

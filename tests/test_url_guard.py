@@ -2976,6 +2976,34 @@ def test_as_many_released_urls_reused_as_are_said_are_not_summed_up():
     assert "the others once those are fixed" not in summary
 
 
+@pytest.mark.parametrize("alike", [True, False])
+def test_the_released_urls_reused_are_said_where_they_stand(alike):
+    # The summary is said first when the changes share a shape: it still
+    # said the reused URLs' messages were "above", printed after it.
+    from pelican_flattr.url_guard import SAID_OF_EACH_KIND
+
+    reused = [
+        UrlChange(
+            f"a{n}.md", f"{SITEURL}/s{n}.html", None, f"c{n}.md", released_owner="alice"
+        )
+        for n in range(SAID_OF_EACH_KIND + 1)
+    ]
+    # Five moved alike to posts/, or two, too few to share a shape.
+    changed = [
+        UrlChange(f"p{n}.md", f"{SITEURL}/p{n}.html", f"{SITEURL}/posts/p{n}.html")
+        for n in range(5 if alike else 2)
+    ]
+    _, _, summary = url_change_warnings(
+        [*changed, *reused], "pelican-flattr diff", Path("b")
+    )
+    where = "below" if alike else "above"
+    assert ("changed alike" in summary) is alike, summary
+    assert (
+        f"{SAID_OF_EACH_KIND + 1} thing URLs of this build were released earlier "
+        f"under other owners: the first {SAID_OF_EACH_KIND} are said {where}"
+    ) in summary, summary
+
+
 def test_an_unchanged_build_after_a_release_compares_nothing(tmp_path, flattr_log):
     files = released(tmp_path, flattr_log)
     baseline = tmp_path.joinpath(*BASELINE)
@@ -3767,6 +3795,28 @@ def test_diff_tells_a_skipped_source_as_the_build_does(tmp_path, capsys):
     assert main(["diff", *manifests, "--content", content, "--json"]) == 1
     (change,) = json.loads(capsys.readouterr().out)["disappeared"]
     assert "unless it is a draft, has 'Flattr: no', 'Status: skip' or" in change["fix"]
+
+
+@needs_skip_status
+def test_diff_reads_a_changed_source_skipped_since(tmp_path, capsys):
+    # b.md's URL changed between the manifests, and its file has been
+    # skipped since: its pin was looked for in the SkipStub's metadata,
+    # which it has none of ("Pelican cannot list the pages", exit 2).
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    shutil.copy(output / "flattr-manifest.json", old)
+    files = two_articles()
+    files["b.md"] = article("Article B", "Bob", slug="bb")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    skipped = tmp_path / "content" / "b.md"
+    skipped.write_text(article("Article B", "Bob", slug="bb", status="skip"))
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text('PATH = "content"\n', encoding="utf-8")
+    capsys.readouterr()
+    new = str(output / "flattr-manifest.json")
+    assert main(["diff", str(old), new, "--settings", str(conf), "--json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["url_changed"]
+    assert change["source"] == "b.md"
 
 
 def _rst_article(*fields):
