@@ -943,6 +943,11 @@ def contents_in(
     for source in sources:
         kind = Page if source in pages else Article
         try:
-            yield source, readers.read_file(folder, source, content_class=kind)
+            content = readers.read_file(folder, source, content_class=kind)
         except Exception:  # Pelican's code, given any file: said by the build
             continue
+        if getattr(content, "settings", None) is None:
+            # A file Pelican skips (SkipStub) keeps none: the guard looks
+            # up the setting that may have skipped it.
+            content.settings = settings
+        yield source, content

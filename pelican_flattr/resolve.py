@@ -483,6 +483,30 @@ def given_by_setting(content: Any, name: str, source: str) -> str | None:
     return None
 
 
+def skip_given_by(settings: Mapping[str, Any], source: str) -> str | None:
+    """The setting that gives the file ``source`` 'status': 'skip', as a
+    message names it: the entry of EXTRA_PATH_METADATA that Pelican
+    applies last of those that set a status, or DEFAULT_METADATA; None
+    when none does (the file's own line does). A file Pelican skips keeps
+    no metadata to tell it by."""
+    by_path = settings.get("EXTRA_PATH_METADATA")
+    if isinstance(by_path, Mapping) and by_path:
+        keys = [
+            key
+            for key in _path_metadata_keys(source)
+            if isinstance(fields := by_path.get(key), Mapping) and "status" in fields
+        ]
+        if keys:
+            last = max(keys)  # Pelican applies them in the order of their keys
+            return (
+                path_metadata_entry(last) if by_path[last]["status"] == "skip" else None
+            )
+    defaults = settings.get("DEFAULT_METADATA")
+    if isinstance(defaults, Mapping) and defaults.get("status") == "skip":
+        return "DEFAULT_METADATA"
+    return None
+
+
 def _path_metadata_keys(source: str) -> list[str]:
     """The keys of EXTRA_PATH_METADATA whose entry Pelican gives the file
     ``source``: its own path, and each folder it is in (with a "/" or

@@ -80,6 +80,9 @@ class UrlChange:
     # the setting that gives it (``ARTICLE_SAVE_AS``), or ``OWN_SAVE_AS``
     # for its file's own field.
     unpublished: str | None = None
+    # Of a ``SKIPPED`` source: the setting that gives it 'status': 'skip'
+    # (``resolve.skip_given_by``), where its file may say nothing.
+    skipped_by: str | None = None
     # A URL let go earlier (a released baseline entry,
     # ``url_baseline.released``) that ``taken_by`` has now with another
     # owner: that entry's owner, whom Flattr keeps for the thing at the
@@ -144,7 +147,16 @@ class UrlChange:
             return "is a draft", "publish it"
         if self.unpublished == SKIPPED:
             # Pelican says nothing of a file it skips (a debug line), and
-            # keeps nothing of it: its line alone is why it has no thing.
+            # keeps nothing of it: its line, or the setting, is why it has
+            # no thing.
+            if self.skipped_by is not None:
+                own = field_line(self.source, "Status", "published")
+                return (
+                    f"is given 'status': 'skip' by {self.skipped_by}, so Pelican "
+                    "skips it",
+                    f"take 'status': 'skip' out of {self.skipped_by}, or give "
+                    f"{self.source} a {own} of its own",
+                )
             line = field_line(self.source, "Status", "skip")
             return f"has {line}, so Pelican skips it", f"remove its {line}"
         if self.unpublished in (FUTURE, FUTURE_DRAFT):
@@ -821,16 +833,26 @@ def _with_unpublished(
     wanted = {change.source for change in changes if change.still_there}
     if not wanted:
         return changes
+    from .resolve import skip_given_by
+
     why = {}
+    skipped_by = {}
     for source, content in contents_of(wanted):
         if is_skipped(content):  # first: it has no status, and no save_as
             why[source] = SKIPPED
+            skipped_by[source] = skip_given_by(
+                getattr(content, "settings", None) or {}, source
+            )
         elif getattr(content, "status", None) == "draft":
             why[source] = _why_a_draft(content)
         elif not content.save_as:
             why[source] = _empty_save_as(content, source)
     return [
-        dataclasses.replace(change, unpublished=why[change.source])
+        dataclasses.replace(
+            change,
+            unpublished=why[change.source],
+            skipped_by=skipped_by.get(change.source),
+        )
         if change.source in why and change.source in wanted
         else change
         for change in changes

@@ -3772,6 +3772,27 @@ def test_a_skipped_source_is_told_to_remove_its_skip_status(tmp_path, flattr_log
 
 
 @needs_skip_status
+@pytest.mark.parametrize("key", ["a.md", ""])
+def test_a_source_skipped_by_a_setting_is_told_to_change_the_setting(
+    tmp_path, flattr_log, key
+):
+    # EXTRA_PATH_METADATA gave a.md its 'status': 'skip': the fix said to
+    # remove a 'Status: skip' line from a file that has none.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    flattr_log.clear()
+    by_path = {key: {"status": "skip"}, "b.md": {"status": "published"}}
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, EXTRA_PATH_METADATA=by_path)
+    (line,) = guard_lines(flattr_log)
+    entry = f"EXTRA_PATH_METADATA[{key!r}]"
+    assert line.endswith(
+        f"Fix: a.md is given 'status': 'skip' by {entry}, so Pelican skips it: "
+        f"take 'status': 'skip' out of {entry}, or give a.md a 'Status: "
+        "published' of its own to give it its thing back, or add the old URL "
+        "to FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
+    ), line
+
+
+@needs_skip_status
 def test_diff_tells_a_skipped_source_as_the_build_does(tmp_path, capsys):
     # diff --settings stopped on the SkipStub Pelican's readers make of the
     # file, which has no metadata: "Pelican cannot list the pages of ...:
