@@ -25,7 +25,7 @@ from .settings import (
     path_setting,
     resolved_climb,
 )
-from .thing import check_thing_url, is_development_url
+from .thing import check_thing_url, is_development_url, with_scheme
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,9 @@ def local_thing_urls(
     build, whose buttons name a URL no reader can reach (an error of the
     build). None otherwise."""
     own = str(settings.get("SITEURL") or "").rstrip("/")
-    if not is_development_url(recorded) or _public_siteurl({"SITEURL": own}) is None:
+    # A protocol-relative SITEURL is a published site's too.
+    public = _public_siteurl({"SITEURL": with_scheme(own)})
+    if not is_development_url(recorded) or public is None:
         return None
     return (
         f"The manifest's things are at {recorded.rstrip('/')}, a local address, "

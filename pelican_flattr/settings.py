@@ -47,8 +47,10 @@ from .thing import (
     flattr_language,
     holds_lone_surrogate,
     is_development_url,
+    protocol_relative,
     split_tags,
     url_forms,
+    with_scheme,
 )
 from .wording import listed, shown_value
 
@@ -1338,7 +1340,7 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
                 "write it as an absolute http or https URL, such as "
                 "FLATTR_SITEURL = 'https://your.site'"
             )
-        elif siteurl.startswith("//") and not siteurl.startswith("///"):
+        elif protocol_relative(siteurl) and not is_development_url(siteurl):
             # Protocol-relative: the site's pages may keep it; a thing URL
             # needs the scheme, which FLATTR_SITEURL gives.
             advice = (
@@ -1568,12 +1570,11 @@ def _files_url(
     local thing URLs is added to ``problems``."""
     own_siteurl = settings.get("SITEURL", "")
     files_url = str(own_siteurl or "").rstrip("/")
-    if files_url.startswith("//") and not files_url.startswith("///"):
-        # A protocol-relative SITEURL ("//example.org"): pages reach the
-        # site by the reader's scheme, a published one, whose URLs went
-        # unguarded as a development build's. Its files take the thing
-        # URLs' scheme (an og:image must be absolute).
-        files_url = f"{urlsplit(siteurl).scheme or 'https'}:{files_url}"
+    # A protocol-relative SITEURL ("//example.org"): pages reach the site
+    # by the reader's scheme, a published one, whose URLs went unguarded as
+    # a development build's. Its files take the thing URLs' scheme (an
+    # og:image must be absolute).
+    files_url = with_scheme(files_url, urlsplit(siteurl).scheme or "https")
     development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
         files_url = siteurl  # a preview of a published page needs its image

@@ -1203,6 +1203,17 @@ _LOCAL_SUFFIXES = (
 )
 
 
+def protocol_relative(url: str) -> bool:
+    """Whether ``url`` is protocol-relative (``//example.org/blog``), as a
+    SITEURL may be: pages reach it by the reader's scheme."""
+    return url.startswith("//") and not url.startswith("///")
+
+
+def with_scheme(url: str, scheme: str = "https") -> str:
+    """``url`` with ``scheme`` where it is protocol-relative; else as it is."""
+    return f"{scheme}:{url}" if protocol_relative(url) else url
+
+
 def is_development_url(url: str) -> bool:
     """True when ``url``'s host is this machine, an address or name of a
     local network, or a name reserved for testing (``localhost``,

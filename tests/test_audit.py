@@ -5374,25 +5374,27 @@ def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
         ("https://www.example.com", False),
     ],
 )
+@pytest.mark.parametrize("published", [SITEURL, "//" + SITEURL.partition("//")[2]])
 def test_the_audit_says_when_a_public_sites_things_are_local(
-    tmp_path, capsys, flattr_siteurl, said
+    tmp_path, capsys, flattr_siteurl, said, published
 ):
     # A local FLATTR_SITEURL carried into the publish build (an error of
-    # that build): the audit with its settings said "no problems".
+    # that build): the audit with its settings said "no problems". So too
+    # with a protocol-relative SITEURL, a published site's.
     settings = {"FLATTR_AUTHORS": AUTHORS}
     if flattr_siteurl:
         settings["FLATTR_SITEURL"] = flattr_siteurl
     output = build(tmp_path, two_articles(), **settings)
     conf = tmp_path / "publishconf.py"
     conf.write_text(
-        f"SITEURL = {SITEURL!r}\nFLATTR_SITEURL = {flattr_siteurl!r}\n"
+        f"SITEURL = {published!r}\nFLATTR_SITEURL = {flattr_siteurl!r}\n"
         f"FLATTR_AUTHORS = {AUTHORS!r}\n"
     )
     capsys.readouterr()
     status, report = audit_json(output, capsys, settings=str(conf))
     note = (
         "The manifest's things are at http://localhost:8000, a local address, but "
-        f"SITEURL of {conf} is {SITEURL!r}, a public one: every button, payment "
+        f"SITEURL of {conf} is {published!r}, a public one: every button, payment "
         "link and og:url of this output names a URL that no reader, and not "
         "Flattr, can reach. Set FLATTR_SITEURL to the public address (or leave it "
         "out), build again, and deploy that build"

@@ -7223,6 +7223,14 @@ def test_a_protocol_relative_siteurl_is_a_published_sites(tmp_path, flattr_log):
         f"it for the pages and set FLATTR_SITEURL = {'https:' + relative['SITEURL']!r} "
         "(or http:) for the thing URLs"
     )
+    # A local host keeps the advice for development.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), **settings, SITEURL="//localhost:8000")
+    (said,) = [
+        r.getMessage() for r in flattr_log.records if "absolute" in r.getMessage()
+    ]
+    assert "keep a local SITEURL for development" in said, said
     flattr_log.clear()
     relative["FLATTR_SITEURL"] = SITEURL
     output = build(tmp_path, two_articles(), **settings, **relative)
