@@ -55,6 +55,7 @@ from .resolve import (
     own_thing_url,
     page_for_url,
     page_url_warning,
+    problem_alike,
     resolve,
     serves_its_page,
     site_thing,
@@ -980,7 +981,14 @@ def _naming_the_setting(content: Any, source: str, said: str) -> str:
     setting = given_by_setting(content, name, source)
     if setting is None:
         return said
-    return f"{_FIELD_SAID}{name}' (from {setting}) {rest}"
+    alike = getattr(said, "alike", None)
+    if alike is not None:
+        # Said of many files, each its own entry: the setting, not the entry.
+        kind = setting.partition("[")[0]
+        alike = alike.replace(
+            f"{_FIELD_SAID}{name}'", f"{_FIELD_SAID}{name}' (from {kind})", 1
+        )
+    return problem_alike(f"{_FIELD_SAID}{name}' (from {setting}) {rest}", alike)
 
 
 # How resolve's problems and warnings about a field start.
@@ -1387,8 +1395,13 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
     entry, said each before."""
     problems = _not_said_outside(problems)
     sources_of: dict[str, list[str]] = {}
+    # The texts of each kind: one they all share (a value copied into many
+    # files) is said with its value, not as refused alike.
+    texts_of: dict[str, set[str]] = {}
     for source, problem in problems:
-        sources_of.setdefault(_problem_kind(problem), []).append(source)
+        kind = _problem_kind(problem)
+        sources_of.setdefault(kind, []).append(source)
+        texts_of.setdefault(kind, set()).add(str(problem))
     for source, problem in problems:
         kind = _problem_kind(problem)
         sources = sources_of[kind]
@@ -1400,7 +1413,7 @@ def _say_problems(problems: list[tuple[str, str]], authors_setting: str) -> None
                     f"their authors' entries in {authors_setting} are unusable "
                     "(its errors above say why)"
                 )
-            else:
+            elif len(texts_of[kind]) > 1:
                 problem = kind
             # Named by name, as the warnings name theirs: in the order
             # found (newest first) they read "article-419.md, article-359.md".
@@ -1496,8 +1509,10 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
     rest = [each for _, found in groups[_NAMED_AUTHORS:] for each in found]
     # Every other author by name, with a count: each is a key to add, and
     # "by others" left an operator of a big site without the list to add.
+    # A content's authors joined by "and": "'Ivy', 'Jack': 1" read as two.
     others = ", ".join(
-        f"{_who(names)}: {len(found)}" for (names, _), found in groups[_NAMED_AUTHORS:]
+        f"{_who(names, ' and ')}: {len(found)}"
+        for (names, _), found in groups[_NAMED_AUTHORS:]
     )
     logger.warning(
         "pelican-flattr: %s%s%s have no Flattr owner (none of their authors "
@@ -1580,9 +1595,9 @@ def _say_who_goes_to_the_username(
         )
 
 
-def _who(names: tuple[str, ...]) -> str:
+def _who(names: tuple[str, ...], joined_by: str = ", ") -> str:
     """The authors of a content without an owner, as resolve names them."""
-    return ", ".join(shown_author(name) for name in names) or "no author"
+    return joined_by.join(shown_author(name) for name in names) or "no author"
 
 
 def _counted(found: list[tuple[str, bool]]) -> str:

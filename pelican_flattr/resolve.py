@@ -221,13 +221,19 @@ class Problem(str):
     alike: str | None = None
 
 
+def problem_alike(text: str, alike: str | None) -> str:
+    """The problem ``text``, said as ``alike`` of many files (``Problem``);
+    ``text`` itself without one."""
+    if alike is None:
+        return str(text)
+    problem = Problem(text)
+    problem.alike = alike
+    return problem
+
+
 def _problem(error: _FieldError) -> str:
     """``error`` as ``Resolution.problems`` holds it."""
-    if error.alike is None:
-        return str(error)
-    problem = Problem(error)
-    problem.alike = error.alike
-    return problem
+    return problem_alike(str(error), error.alike)
 
 
 def unknown_fields(metadata: Mapping[str, Any]) -> list[str]:

@@ -1574,7 +1574,8 @@ def _files_url(
     # by the reader's scheme, a published one, whose URLs went unguarded as
     # a development build's. Its files take the thing URLs' scheme (an
     # og:image must be absolute).
-    files_url = with_scheme(files_url, urlsplit(siteurl).scheme or "https")
+    if protocol_relative(files_url):
+        files_url = with_scheme(files_url, urlsplit(siteurl).scheme or "https")
     development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
         files_url = siteurl  # a preview of a published page needs its image

@@ -146,14 +146,16 @@ def _report_unknown_style(style: Any) -> None:
     the log with one long message per page.
     """
     template = _calling_template(line=True)
-    if not build.first_in_run(f"unknown style: {template}"):
-        return
     if isinstance(style, str) and _STYLE_LIKE.fullmatch(style):
         given = f"style {style!r}"
     else:
         kind = type(style).__name__
         article = "an" if kind[0] in "AEIOUaeiou" else "a"
         given = f"{article} {kind} for its style (the second argument)"
+    # What was given too: two calls on one line, each its own mistake (but
+    # each page's summary, named by its type, once).
+    if not build.first_in_run(f"unknown style: {template}: {given}"):
+        return
     build.report(
         f"{template}: flattr_button() is called with {given}, not one of "
         f"{', '.join(BUTTON_STYLES)}: the configured style is shown instead"
@@ -555,7 +557,7 @@ def _reporting_wrong_arguments(
     helper: Callable[..., Any], nothing: Any
 ) -> Callable[..., Any]:
     """``helper`` as templates call it: given arguments it cannot take, it
-    returns ``nothing`` and the mistake is reported, once per template,
+    returns ``nothing`` and the mistake is reported, once per call site,
     instead of a traceback that ends the build.
 
     The arguments are checked only once the call has failed, so a right
@@ -710,7 +712,7 @@ class _ProvidesHelpers:
 def _misspelt_helper(undefined: type[Undefined], name: str) -> Any:
     """For ``name``, which no template variable, global or helper has: when
     it is close to a helper's (``flattr_buton``), an undefined value (of
-    the environment's class) whose call is reported, once per template,
+    the environment's class) whose call is reported, once per call site,
     and prints nothing, so that the page is rendered on (injection adding
     what the helper would have printed) rather than Jinja stopping the
     build with a traceback. Only a call is a mistake: a theme may test a

@@ -46,16 +46,20 @@ def test_content_of_many_authors_without_an_owner_is_one_line(site, flattr_log):
     files = {f"g1-{n}.md": article(f"Ghostly {n}", "Ghost 1") for n in range(1, 5)}
     files |= {f"g{n}.md": article(f"Ghost {n}'s", f"Ghost {n}") for n in range(2, 8)}
     files |= {"n.md": NO_AUTHOR, "alice.md": article("By Alice", "Alice")}
+    # Two authors of one article, named as one entry of the others.
+    files["co.md"] = article("Together", "Ghost 8").replace(
+        "Author: Ghost 8", "Authors: Ghost 8, Ghost 9"
+    )
     # A warning still, even in a strict build: nothing is published wrong.
     site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
     assert _said(flattr_log, "no Flattr owner") == [
-        "pelican-flattr: 11 articles by 7 authors or none have no Flattr owner "
+        "pelican-flattr: 12 articles by 9 authors or none have no Flattr owner "
         "(none of their authors in FLATTR_AUTHORS, no 'flattr_owner' metadata, "
         "and FLATTR_USERNAME is not set); no Flattr button: 'Ghost 1': 4 "
         "(g1-1.md, g1-2.md, g1-3.md and 1 more); 'Ghost 2': 1 (g2.md); "
         "'Ghost 3': 1 (g3.md); 'Ghost 4': 1 (g4.md); 'Ghost 5': 1 (g5.md); and "
-        "3 articles by others: 'Ghost 6': 1, 'Ghost 7': 1, no author: 1 (g6.md, "
-        "g7.md and n.md)"
+        "4 articles by others: 'Ghost 6': 1, 'Ghost 7': 1, 'Ghost 8' and "
+        "'Ghost 9': 1, no author: 1 (co.md, g6.md, g7.md and 1 more)"
     ]
 
 

@@ -231,6 +231,26 @@ def test_values_refused_alike_are_said_once_though_each_file_has_its_own(
         site(files, FLATTR_AUTHORS={"Alice": "alice"}, FLATTR_STRICT=True)
 
 
+def test_values_refused_alike_from_each_files_own_setting_entry_are_said_once(
+    site, flattr_log
+):
+    # EXTRA_PATH_METADATA giving each file its own handle: the problem,
+    # named with its entry, lost what grouped it, and each file was said.
+    files = {f"h{n}.md": article(f"Handled {n}", "Alice") for n in range(6)}
+    by_path = {f"h{n}.md": {"flattr_owner": f"twitter:user:id:@m{n}"} for n in range(6)}
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}, "EXTRA_PATH_METADATA": by_path}
+    site(files, **settings)
+    assert article_errors(flattr_log) == [
+        "pelican-flattr: h0.md, h1.md, h2.md, h3.md, h4.md and 1 more: metadata "
+        "'flattr_owner' (from EXTRA_PATH_METADATA): the value of each is a "
+        "Twitter handle, but Flattr needs the numeric account id: write "
+        "twitter:user:id:NUMBER (a Twitter ID lookup gives it for the handle "
+        "NAME); none of these 6 files gets a Flattr button"
+    ]
+    with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
+        site(files, FLATTR_STRICT=True, **settings)
+
+
 def test_the_contents_of_many_unusable_author_entries_are_said_once(site, flattr_log):
     # Three imported authors with a handle where the id goes, two articles
     # each: each entry's error, then one line for the six files, where a

@@ -484,7 +484,8 @@ def test_each_wrong_call_is_named_by_its_line(site, tmp_path, flattr_log):
         "\n<p>{{ flattr_button(article.flattr) }}</p>\n"
         "{% for a in articles[:2] %}\n<p>{{ flattr_button(a.flattr) }}</p>"
         "{% endfor %}\n"
-        '{{ flattr_button(article, "big") }}\n{{ flattr_button(article, "huge") }}',
+        '{{ flattr_button(article, "big") }}\n{{ flattr_button(article, "huge") }}'
+        '{{ flattr_button(article, "vast") }}',
     )
     child_site(site, tmp_path, templates)
     wrong = (
@@ -503,6 +504,7 @@ def test_each_wrong_call_is_named_by_its_line(site, tmp_path, flattr_log):
         f"pelican-flattr: article.html:4: {wrong}",
         f"pelican-flattr: article.html:5: {style.format('big')}",
         f"pelican-flattr: article.html:6: {style.format('huge')}",
+        f"pelican-flattr: article.html:6: {style.format('vast')}",
     ]
 
 
