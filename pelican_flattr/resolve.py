@@ -489,12 +489,23 @@ def given_by_setting(content: Any, name: str, source: str) -> str | None:
     return None
 
 
-def skip_given_by(settings: Mapping[str, Any], source: str) -> str | None:
+def skip_given_by(content: Any, source: str) -> str | None:
     """The setting that gives the file ``source`` 'status': 'skip', as a
-    message names it: the entry of EXTRA_PATH_METADATA that Pelican
-    applies last of those that set a status, or DEFAULT_METADATA; None
-    when none does (the file's own line does). A file Pelican skips keeps
-    no metadata to tell it by."""
+    message names it, where its own file does not (its line, applied last,
+    is then the one to remove): the entry of EXTRA_PATH_METADATA that
+    Pelican applies last of those that set a status, or DEFAULT_METADATA;
+    None else. ``content`` is what Pelican's readers made of it, a
+    SkipStub, which keeps no metadata: given the settings it was read with
+    (``diff_command.contents_in``), the file is read again, alone."""
+    settings = getattr(content, "settings", None) or {}
+    entry = _skipping_setting(settings, source)
+    if entry is None or _own_status(content, settings) == "skip":
+        return None
+    return entry
+
+
+def _skipping_setting(settings: Mapping[str, Any], source: str) -> str | None:
+    """The setting of ``skip_given_by``, whatever the file says."""
     by_path = settings.get("EXTRA_PATH_METADATA")
     if isinstance(by_path, Mapping) and by_path:
         keys = [
@@ -508,9 +519,32 @@ def skip_given_by(settings: Mapping[str, Any], source: str) -> str | None:
                 path_metadata_entry(last) if by_path[last]["status"] == "skip" else None
             )
     defaults = settings.get("DEFAULT_METADATA")
+    # As Pelican's readers compare it: the value as given (" Skip " is no
+    # skip there, and fails the build in Pelican's generator).
     if isinstance(defaults, Mapping) and defaults.get("status") == "skip":
         return "DEFAULT_METADATA"
     return None
+
+
+def _status_word(value: Any) -> str | None:
+    """A status as Pelican reads it from a file: stripped, in lower case."""
+    return value.strip().lower() if isinstance(value, str) else None
+
+
+def _own_status(content: Any, settings: Mapping[str, Any]) -> str | None:
+    """The status the file of ``content`` gives itself, read alone by
+    Pelican's reader for its extension; None without one, or unreadable."""
+    from pelican.readers import Readers
+
+    path = str(getattr(content, "source_path", "") or "")
+    reader = Readers(settings).readers.get(path.rpartition(".")[2])
+    if reader is None:
+        return None
+    try:
+        _, metadata = reader.read(path)
+    except Exception:  # Pelican's readers, given any file: it read it once
+        return None
+    return _status_word(metadata.get("status"))
 
 
 def _path_metadata_keys(source: str) -> list[str]:

@@ -1321,9 +1321,12 @@ def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
             "('?...', '#...'): every thing URL would carry it in the middle; "
             "write the site's base URL alone, such as 'https://your.site/blog'"
         )
-    elif base_problem == CREDENTIALS_IN_URL:
+    elif base_problem == CREDENTIALS_IN_URL or (
+        protocol_relative(siteurl)
+        and check_thing_url(with_scheme(siteurl) + "/", base=True) == CREDENTIALS_IN_URL
+    ):
         fatal.append(
-            f"{source} {base_problem}, which every thing URL would publish: "
+            f"{source} {CREDENTIALS_IN_URL}, which every thing URL would publish: "
             "write the site's public URL without it"
         )
     elif base_problem == NOT_UNICODE:
@@ -1575,7 +1578,12 @@ def _files_url(
     # a development build's. Its files take the thing URLs' scheme (an
     # og:image must be absolute).
     if protocol_relative(files_url):
-        files_url = with_scheme(files_url, urlsplit(siteurl).scheme or "https")
+        # The thing URLs' scheme, read as far as the first ":": a broken
+        # FLATTR_SITEURL ("https://[::1") is its own check's to say.
+        scheme = siteurl.partition(":")[0].lower()
+        files_url = with_scheme(
+            files_url, scheme if scheme in ("http", "https") else "https"
+        )
     development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
         files_url = siteurl  # a preview of a published page needs its image

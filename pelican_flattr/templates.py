@@ -152,9 +152,9 @@ def _report_unknown_style(style: Any) -> None:
         kind = type(style).__name__
         article = "an" if kind[0] in "AEIOUaeiou" else "a"
         given = f"{article} {kind} for its style (the second argument)"
-    # What was given too: two calls on one line, each its own mistake (but
-    # each page's summary, named by its type, once).
-    if not build.first_in_run(f"unknown style: {template}: {given}"):
+    # Once per line: a value that differs from page to page (article.slug
+    # passed by mistake) is one mistake.
+    if not build.first_in_run(f"unknown style: {template}"):
         return
     build.report(
         f"{template}: flattr_button() is called with {given}, not one of "

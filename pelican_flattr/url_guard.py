@@ -289,7 +289,7 @@ class UrlChange:
                 if language is None
                 else f"if DEFAULT_LANG or {self.source}'s Lang changed (its new "
                 f"URL holds the language code {language!r} "
-                f"{_where_language(language, self.new_url)}, as "
+                f"{_where_language(language, self.new_url, self.slug)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed: then "
                 f"{self.source} and {self.taken_by} keep their thing URLs. "
@@ -341,7 +341,7 @@ class UrlChange:
             return (
                 f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
                 f"holds the language code {language!r} "
-                f"{_where_language(language, self.old_url)}, as "
+                f"{_where_language(language, self.old_url, self.slug)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed: that keeps its "
                 f"page and its thing at the old URL. Or {self._pin()} to keep "
@@ -354,7 +354,7 @@ class UrlChange:
             return (
                 f"if {self.source}'s Lang or DEFAULT_LANG changed (its old URL "
                 f"holds the language code {language!r} "
-                f"{_where_language(language, self.old_url)}, as "
+                f"{_where_language(language, self.old_url, self.slug)}, as "
                 "Pelican's *_LANG_URL settings write a language other than "
                 "DEFAULT_LANG), put back the one that changed. If only its slug "
                 "changed, give it its old slug back with "
@@ -485,17 +485,14 @@ class UrlChange:
         """The language code ``lang_url`` holds as a folder of its path,
         where ``other`` is the same URL without that folder
         (``{lang}/{slug}/`` and ``{slug}/``, as a site writes each language
-        but DEFAULT_LANG's): a change of Lang or DEFAULT_LANG the likely
-        cause, when the code is the content's language now, or, in the old
-        URL, the content has translations; else None."""
+        but DEFAULT_LANG's): a change of DEFAULT_LANG the likely cause,
+        when the code is the content's language now; else None. (Not any
+        code of a translated content's old URL, as after the slug: a
+        category 'it' or 'uk' is such a folder too.)"""
         if other is None or self.pinned or self.pinned_by is not None:
             return None
         code = language_folder_added(lang_url, other)
-        if code is None:
-            return None
-        if code == self.lang or (lang_url == self.old_url and self.translated):
-            return code
-        return None
+        return code if code is not None and code == self.lang else None
 
     def _new_language(self) -> str | None:
         """The language code the new URL holds after the slug, as
@@ -787,11 +784,12 @@ def language_folder_added(longer: str, shorter: str) -> str | None:
     return None
 
 
-def _where_language(code: str, url: str) -> str:
-    """Where ``url`` holds the language ``code``, as a fix says it."""
-    if f"/{code}/" in _split_base(url)[1]:
-        return "as a folder of its path"
-    return "after its slug"
+def _where_language(code: str, url: str, slug: str | None) -> str:
+    """Where ``url`` holds the language ``code``, as a fix says it: after
+    the slug ``slug`` (``post-de``), else as a folder."""
+    if slug is not None and _last_name(url) == f"{slug}-{code}":
+        return "after its slug"
+    return "as a folder of its path"
 
 
 def _last_name(url: str) -> str:
@@ -840,9 +838,7 @@ def _with_unpublished(
     for source, content in contents_of(wanted):
         if is_skipped(content):  # first: it has no status, and no save_as
             why[source] = SKIPPED
-            skipped_by[source] = skip_given_by(
-                getattr(content, "settings", None) or {}, source
-            )
+            skipped_by[source] = skip_given_by(content, source)
         elif getattr(content, "status", None) == "draft":
             why[source] = _why_a_draft(content)
         elif not content.save_as:

@@ -485,7 +485,8 @@ def test_each_wrong_call_is_named_by_its_line(site, tmp_path, flattr_log):
         "{% for a in articles[:2] %}\n<p>{{ flattr_button(a.flattr) }}</p>"
         "{% endfor %}\n"
         '{{ flattr_button(article, "big") }}\n{{ flattr_button(article, "huge") }}'
-        '{{ flattr_button(article, "vast") }}',
+        # A value that differs from page to page: one mistake.
+        "\n{{ flattr_button(article, article.slug) }}",
     )
     child_site(site, tmp_path, templates)
     wrong = (
@@ -504,7 +505,8 @@ def test_each_wrong_call_is_named_by_its_line(site, tmp_path, flattr_log):
         f"pelican-flattr: article.html:4: {wrong}",
         f"pelican-flattr: article.html:5: {style.format('big')}",
         f"pelican-flattr: article.html:6: {style.format('huge')}",
-        f"pelican-flattr: article.html:6: {style.format('vast')}",
+        # (Named by the first page's slug, whichever Pelican writes first.)
+        f"pelican-flattr: article.html:7: {style.format('article-number-2')}",
     ]
 
 

@@ -657,6 +657,37 @@ def test_a_language_code_moved_into_a_folder_is_no_changed_lang(tmp_path, flattr
     assert "DEFAULT_LANG" not in line, line
 
 
+def test_a_category_named_as_a_language_is_no_language(tmp_path, flattr_log):
+    # A category 'IT' made an 'it' folder: taken for a language code of a
+    # translated article, its fix blamed Lang or DEFAULT_LANG.
+    files = {
+        "post.md": article("Post", "Alice", Slug="post", Lang="en", Category="IT"),
+        "post-fr.md": article("Billet", "Alice", Slug="post", Lang="fr", Category="IT"),
+    }
+    urls = {
+        "ARTICLE_URL": "{category}/{slug}.html",
+        "ARTICLE_SAVE_AS": "{category}/{slug}.html",
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, **urls)
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    lines = guard_lines(flattr_log)
+    assert lines and not [line for line in lines if "DEFAULT_LANG changed" in line]
+
+
+def test_a_language_code_after_the_slug_is_said_there_in_a_language_folder():
+    # The code found after the slug was said to be "a folder of its path",
+    # for the URL has a folder of that name too.
+    change = UrlChange(
+        "a.md",
+        f"{SITEURL}/de/post-de.html",
+        f"{SITEURL}/de/post.html",
+        slug="post",
+        lang="en",
+        translated=True,
+    )
+    assert "holds the language code 'de' after its slug" in change.advice()
+
+
 def test_a_translation_whose_lang_is_removed_is_told_to_put_it_back(
     tmp_path, flattr_log
 ):
@@ -3772,23 +3803,42 @@ def test_a_skipped_source_is_told_to_remove_its_skip_status(tmp_path, flattr_log
 
 
 @needs_skip_status
-@pytest.mark.parametrize("key", ["a.md", ""])
+@pytest.mark.parametrize(
+    ("settings", "entry"),
+    [
+        (
+            {"EXTRA_PATH_METADATA": {"a.md": {"status": "skip"}}},
+            "EXTRA_PATH_METADATA['a.md']",
+        ),
+        ({"EXTRA_PATH_METADATA": {"": {"status": "skip"}}}, "EXTRA_PATH_METADATA['']"),
+        ({"DEFAULT_METADATA": {"status": "skip"}}, "DEFAULT_METADATA"),
+    ],
+    ids=["own-entry", "folder-entry", "default"],
+)
+@pytest.mark.parametrize("own_line", [False, True])
 def test_a_source_skipped_by_a_setting_is_told_to_change_the_setting(
-    tmp_path, flattr_log, key
+    tmp_path, flattr_log, settings, entry, own_line
 ):
     # EXTRA_PATH_METADATA gave a.md its 'status': 'skip': the fix said to
-    # remove a 'Status: skip' line from a file that has none.
+    # remove a 'Status: skip' line from a file that has none. Where the
+    # file says it too, its line is the one Pelican applies last.
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     flattr_log.clear()
-    by_path = {key: {"status": "skip"}, "b.md": {"status": "published"}}
-    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS, EXTRA_PATH_METADATA=by_path)
+    files = two_articles(**({"status": "skip"} if own_line else {}))
+    files["b.md"] = article("Article B", "Bob", slug="b", status="published")
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, **settings)
     (line,) = guard_lines(flattr_log)
-    entry = f"EXTRA_PATH_METADATA[{key!r}]"
+    if own_line:
+        fix = "a.md has 'Status: skip', so Pelican skips it: remove its 'Status: skip'"
+    else:
+        fix = (
+            f"a.md is given 'status': 'skip' by {entry}, so Pelican skips it: "
+            f"take 'status': 'skip' out of {entry}, or give a.md a 'Status: "
+            "published' of its own"
+        )
     assert line.endswith(
-        f"Fix: a.md is given 'status': 'skip' by {entry}, so Pelican skips it: "
-        f"take 'status': 'skip' out of {entry}, or give a.md a 'Status: "
-        "published' of its own to give it its thing back, or add the old URL "
-        "to FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
+        f"Fix: {fix} to give it its thing back, or add the old URL to "
+        "FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
     ), line
 
 
@@ -7223,6 +7273,24 @@ def test_a_protocol_relative_siteurl_is_a_published_sites(tmp_path, flattr_log):
         f"it for the pages and set FLATTR_SITEURL = {'https:' + relative['SITEURL']!r} "
         "(or http:) for the thing URLs"
     )
+    # A password in it is refused as in any SITEURL, never repeated.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(tmp_path, two_articles(), **settings, SITEURL="//user:pw@example.org")
+    said = [r.getMessage() for r in flattr_log.records]
+    assert not [m for m in said if "pw" in m], said
+    assert [m for m in said if "holds a user name or password" in m], said
+    # A broken FLATTR_SITEURL beside it is said, not a traceback.
+    flattr_log.clear()
+    with pytest.raises(FlattrBuildError):
+        build(
+            tmp_path,
+            two_articles(),
+            **settings,
+            **relative,
+            FLATTR_SITEURL="https://[::1",
+        )
+    assert [r for r in flattr_log.records if "FLATTR_SITEURL is" in r.getMessage()]
     # A local host keeps the advice for development.
     flattr_log.clear()
     with pytest.raises(FlattrBuildError):
