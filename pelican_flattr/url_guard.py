@@ -1887,10 +1887,11 @@ def owner_change_warnings(
     rest = ordered[OWNER_CHANGES_SAID:]
     if rest:
         things = sum(len(group) for _, group in rest)
-        # Each pair, however many: said once, then the baseline takes the
-        # new owners, and a pair left out was named nowhere (the listing
-        # command needs the old manifest, which DELETE_OUTPUT_DIRECTORY
-        # may have taken). Bounded by the site's authors, not its things.
+        # Each pair, up to _OWNER_PAIRS_SAID: said once, then the baseline
+        # takes the new owners, and a pair left out was named nowhere (the
+        # listing command needs the old manifest, which
+        # DELETE_OUTPUT_DIRECTORY may have taken). As many as the site's
+        # authors, not its things.
         shown = listed([f"{old} to {new}" for (old, new), _ in rest], _OWNER_PAIRS_SAID)
         warnings.append(
             redact_encoded_addresses(
