@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import posixpath
-import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urljoin
@@ -22,6 +21,8 @@ from xml.sax.saxutils import quoteattr
 
 from feedgenerator import Rss201rev2Feed
 from feedgenerator.django.utils.encoding import iri_to_uri
+
+from .lazy_regex import lazy_regex
 
 # Keys this plugin adds to feedgenerator's feed and item dicts.
 FEED_PAYMENT_KEY = "flattr_payment_url"
@@ -93,7 +94,7 @@ def with_payment_links(feed: Any) -> None:
 
 
 # What iri_to_uri() leaves as it is: a URL made only of these needs no call.
-_URI_AS_IS = re.compile(r"[A-Za-z0-9_.~/#%\[\]=:;$&()+,!?*@'-]*")
+_URI_AS_IS = lazy_regex(r"[A-Za-z0-9_.~/#%\[\]=:;$&()+,!?*@'-]*")
 
 
 def as_feed_writes(url: str) -> str:
@@ -155,7 +156,7 @@ def _starts_with_site(link: str, feed_link: str) -> bool:
 
 # A URL with a scheme, or protocol-relative, given it holds "//": an
 # address of its own, as resolve tells one.
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
+_ABSOLUTE = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 
 
 def moved_key(

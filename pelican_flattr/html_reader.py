@@ -18,6 +18,8 @@ import html
 import re
 from collections.abc import Generator, Iterator
 
+from .lazy_regex import lazy_regex
+
 # Elements whose content a browser reads as text up to their end tag (the
 # audit reads pages the same way), and those that may stand in a head: any
 # other start tag ends the head. A <plaintext> has no end tag: all that
@@ -65,7 +67,7 @@ def _value(group: str) -> str:
 
 
 _ATTRIBUTES = rf"((?:[{SPACE}/]+|(?:{_NAME})(?:{_value('(?:')})?)*)(>?)"
-TAG = re.compile(
+TAG = lazy_regex(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
     # A doctype, "<?xml ...>", "</ >", "</3": a bogus comment to a browser.
     r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
@@ -75,7 +77,7 @@ TAG = re.compile(
     rf"|(/?)([A-Za-z][^{SPACE}/>]*){_ATTRIBUTES})",
     re.S,
 )
-_ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
+_ATTRIBUTE = lazy_regex(rf"({_NAME})(?:{_value('(')})?")
 
 # A <script>'s text does not always end at its first "</script>": after a
 # "<!--" in it, a "<script" (followed by whitespace, "/" or ">") starts a
@@ -87,11 +89,11 @@ _ATTRIBUTE = re.compile(rf"({_NAME})(?:{_value('(')})?")
 # text. "-->" ends either part, back to plain script data. TAG ends a
 # script at its first "</script>": _text_end() reads on, for the rare
 # script whose text up to there holds a "<!--".
-SCRIPT_END = re.compile(rf"</(?ai:script)[{SPACE}/>]")
+SCRIPT_END = lazy_regex(rf"</(?ai:script)[{SPACE}/>]")
 # What a script's escaped text (after "<!--") reads: "-->", which ends it
 # (its dashes may be those of the "<!--": "<!-->" is whole), or a start or
 # end tag of a script.
-_SCRIPT_ESCAPED_STEP = re.compile(rf"-->|<(/?)(?ai:script)[{SPACE}/>]")
+_SCRIPT_ESCAPED_STEP = lazy_regex(rf"-->|<(/?)(?ai:script)[{SPACE}/>]")
 
 
 def _text_end(page: str, match: re.Match[str], end: int) -> int:
@@ -184,12 +186,12 @@ def _tag_matches(
 # Only a page (or the range of it read) that holds "<svg" or "<math" is
 # read so, by read_html(): any other is read by TAG's matches alone, with no
 # open elements kept, which is quicker, and the build reads every page.
-_FOREIGN_START = re.compile(rf"<(?ai:svg|math)(?=[{SPACE}/>])")
+_FOREIGN_START = lazy_regex(rf"<(?ai:svg|math)(?=[{SPACE}/>])")
 # TAG's tags without its elements of text, and with CDATA sections; the
 # text after a tag's name in one group, the spaces and "/"s that end it
 # (what tells "<x a/>", an empty element, from "<x a=b/>", whose "/" is
 # b's) in another.
-_FOREIGN_TAG = re.compile(
+_FOREIGN_TAG = lazy_regex(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
     r"|!\[CDATA\[(.*?)(?:]]>|\Z)"
     r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
@@ -435,7 +437,7 @@ def _namespace_read_in(stack: list[_Open]) -> str | None:
 # The end of a <noscript>'s text, where scripts run: its first end tag, in
 # any letter case ("</noscript" cut short by the body's end gets its ">"
 # from the page after it).
-NOSCRIPT_END = re.compile(rf"</(?ai:noscript)(?=[{SPACE}/>]|\Z)")
+NOSCRIPT_END = lazy_regex(rf"</(?ai:noscript)(?=[{SPACE}/>]|\Z)")
 
 
 def read_where_scripts_run(
@@ -590,7 +592,7 @@ def attribute_values(text: str) -> dict[str, str]:
 
 # An end tag of the head in any letter case and spelling ("</head >"), and
 # not "</header>", which notmyidea's pages hold.
-_HEAD_END_TAG = re.compile(r"</head[\s/>]", re.IGNORECASE)
+_HEAD_END_TAG = lazy_regex(r"</head[\s/>]", re.IGNORECASE)
 
 
 def find_head_end(page: str) -> int:
@@ -805,7 +807,7 @@ def ends_head(name: str) -> bool:
 # plugin's head tags (text, a <div>, an <img>, a skip link, a "}" a template
 # left: each ends the head; a Lang: holding markup, which notmyidea prints
 # unescaped into <html lang>) is for the reader to settle, tag by tag.
-_PLAIN_HEAD = re.compile(
+_PLAIN_HEAD = lazy_regex(
     rf"\ufeff?(?:[{SPACE}]+|<!--(?:-?>|[\s\S]*?--!?>)|<!doctype[^<>]*>"
     rf"|<(?:html|head|meta|link|base|basefont|bgsound)(?=[{SPACE}/>])[^<>]*>"
     rf"|<title(?=[{SPACE}/>])[^<>]*>[^<]*(?:<(?!/title)[^<]*)*</title[{SPACE}]*>"
@@ -929,7 +931,7 @@ def _may_be_wrapped(page: str, at: int, noscript: bool) -> bool:
     return page.rfind("<template", 0, at) >= 0 or page.rfind("<TEMPLATE", 0, at) >= 0
 
 
-_HIDING_START = re.compile(
+_HIDING_START = lazy_regex(
     rf"<(?ai:{'|'.join(sorted(TEXT_ELEMENTS | {'noscript', 'template'}))})"
     rf"(?=[{SPACE}/>])"
 )

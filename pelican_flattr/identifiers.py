@@ -27,22 +27,24 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from .lazy_regex import lazy_regex
+
 OwnerKind = Literal["flattr_user", "twitter", "email", "partner"]
 _OWNER_KINDS: tuple[str, ...] = get_args(OwnerKind)
 # The one form an email owner holds: the MD5 of the address, never the
 # address itself.
-_EMAIL_OWNER = re.compile(r"email:[0-9a-f]{32}")
+_EMAIL_OWNER = lazy_regex(r"email:[0-9a-f]{32}")
 
 # Flattr usernames were short ASCII handles; a colon would make a value
 # ambiguous with an owner identifier, so it is never allowed.
-_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_USERNAME = lazy_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The keywords of an identifier in any letter case, as "email:" is read:
 # written in lower case, as Flattr's documentation spells them. An earlier
 # build published any id of this shape, which the web hook receiver and
 # verify take as written (twitter_owner_as_written).
-_TWITTER_OWNER = re.compile(r"(?ai:twitter:user:id:)([0-9]{1,20})")
+_TWITTER_OWNER = lazy_regex(r"(?ai:twitter:user:id:)([0-9]{1,20})")
 # The same with any number of digits, for a message on one that is too long.
-_TWITTER_OWNER_ANY_LENGTH = re.compile(r"(?ai:twitter:user:id:)([0-9]+)")
+_TWITTER_OWNER_ANY_LENGTH = lazy_regex(r"(?ai:twitter:user:id:)([0-9]+)")
 # Twitter's account ids are unsigned 64-bit numbers.
 _LARGEST_TWITTER_ID = 2**64 - 1
 # What an account's id is, as the messages about one that is none say it.
@@ -64,21 +66,21 @@ def _twitter_number(digits: str) -> int:
     return int(significant or "0")
 
 
-MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+MD5_HEX = lazy_regex(r"[0-9a-fA-F]{32}")
 # One "@", a local part and a dotted domain, without the punctuation that
 # surrounds an address in text ("mailto:", "<...>", a trailing ","): such a
 # value would be hashed into an owner nobody can claim. Not a validation of
 # mail delivery.
 # (A regular expression class body; the audit looks for addresses by it too.)
 NOT_IN_ADDRESS = r"\s@<>()\[\]\\,;:\""
-_EMAIL_ADDRESS = re.compile(
+_EMAIL_ADDRESS = lazy_regex(
     rf"[^{NOT_IN_ADDRESS}]+@[^{NOT_IN_ADDRESS}.]+(?:\.[^{NOT_IN_ADDRESS}.]+)+"
 )
 # The namespace is assigned by Flattr; ids are the partner's own. Neither may
 # hold ";" or whitespace, which would break load.js's rel/rev syntax, nor "@":
 # an id that is an email address would be published in every button.
 PARTNER_NAMESPACE = r"[A-Za-z0-9_.-]{1,64}"
-_PARTNER = re.compile(
+_PARTNER = lazy_regex(
     rf"(?ai:partner):({PARTNER_NAMESPACE}):([A-Za-z0-9_.+-]{{1,128}})"
 )
 # Anything shaped like an address, in text that repeats what someone wrote:
@@ -91,18 +93,18 @@ _PARTNER = re.compile(
 # a reader takes either for one, and NFKC (as IDNA applies it to hosts)
 # makes one of either.
 _WIDE_AT_SIGNS = "\uff20\ufe6b"
-_AT_SIGN = re.compile(f"[@{_WIDE_AT_SIGNS}]")
-_LOCAL_PART_BACKWARDS = re.compile(
+_AT_SIGN = lazy_regex(f"[@{_WIDE_AT_SIGNS}]")
+_LOCAL_PART_BACKWARDS = lazy_regex(
     rf"\"[^\"\n]{{0,64}}\"|[^@{_WIDE_AT_SIGNS}\s\"<>()\[\],;:/]*"
     rf"[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]"
 )
-_DOMAIN = re.compile(rf"\[[^\]\s]{{1,255}}\]|[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]+")
+_DOMAIN = lazy_regex(rf"\[[^\]\s]{{1,255}}\]|[^@{_WIDE_AT_SIGNS}\s'\"<>()\[\],;:/]+")
 # A whole address with a quoted local part, which may hold an "@" itself
 # ("@"@example.org, "jo@home"@example.org): read from the sign outwards, the
 # local part before such a sign would cross the sign inside the quotes. Its
 # local part is at most 66 characters, so one search over the text is
 # linear, and runs before the search from each sign.
-_QUOTED_ADDRESS = re.compile(
+_QUOTED_ADDRESS = lazy_regex(
     rf"\"[^\"\n]{{0,64}}\"[@{_WIDE_AT_SIGNS}](?:{_DOMAIN.pattern})"
 )
 
@@ -218,7 +220,7 @@ class Owner:
 # default-ignorable code points of the categories Lo and Mn (a combining
 # grapheme joiner, the Hangul fillers, the variation selectors...). A
 # reader sees none of them either.
-_PRINTABLE_INVISIBLE = re.compile(
+_PRINTABLE_INVISIBLE = lazy_regex(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u3164"
     "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
@@ -255,13 +257,13 @@ def hash_email(address: str) -> str:
 # (parse_owner takes only one with a dotted domain) nor one mail reaches on
 # the Internet: a message that names a language shows it as it is.
 _LOCALE = r"[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))*@[a-z]{3,}"
-_LOCALE_WITH_MODIFIER = re.compile(_LOCALE)
+_LOCALE_WITH_MODIFIER = lazy_regex(_LOCALE)
 # Such a locale at the end of a file name, as Pelican names a translation's
 # page or feed (ARTICLE_LANG_SAVE_AS: hello-world-sr@latin.html): a file
 # name's extension is no domain of the Internet's either, and a message
 # that names a page must name it as it is, for its fix to be followed.
 _FILE_EXTENSIONS = r"(?:\.(?:html?|xml|atom|rss|json))"
-_LOCALE_IN_FILE_NAME = re.compile(
+_LOCALE_IN_FILE_NAME = lazy_regex(
     rf"{_LOCALE}{_FILE_EXTENSIONS}*|.*[-_.]{_LOCALE}{_FILE_EXTENSIONS}+"
 )
 
@@ -295,8 +297,8 @@ def redact_addresses(text: str) -> str:
 # The full-width and the small "@", as their UTF-8 bytes percent-encoded
 # however many times, in either case.
 ENCODED_WIDE_AT_SIGN = r"(?i:%(?:25)*EF%(?:25)*(?:BC%(?:25)*A0|B9%(?:25)*AB))"
-_ENCODED_AT_SIGN = re.compile("%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
-_ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
+_ENCODED_AT_SIGN = lazy_regex("%(?:25)*40|" + ENCODED_WIDE_AT_SIGN)
+_ENCODED_LOCAL_PART = lazy_regex(r"[^\s'\"<>()\[\],;:/&?=]+")
 # The domain, with its escapes: a non-ASCII one (bob%40%C3%BCber.de is
 # bob@über.de) is escapes from its first character, and any may be written
 # as one (%62%6F%62.de), encoded once or more ("%25C3"). Only escapes of what
@@ -305,7 +307,7 @@ _ENCODED_LOCAL_PART = re.compile(r"[^\s'\"<>()\[\],;:/&?=]+")
 # or a broken escape ("%ZZ") starts the text that follows, left as it is;
 # so does a "/" or ":", as after a plain "@" (a message naming the file
 # "carol%40example.org/notes.md: ..." keeps "/notes.md:").
-_ENCODED_DOMAIN = re.compile(
+_ENCODED_DOMAIN = lazy_regex(
     r"(?:[^\s'\"<>&?=%/:]"
     r"|%(?:25)*(?:[89A-Fa-f][0-9A-Fa-f]|2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]"
     r"|5[Ff]))+"
@@ -315,7 +317,7 @@ _ENCODED_DOMAIN = re.compile(
 # An "@" written otherwise: percent-encoded however many times, as an HTML
 # character reference, or as a full-width or small "@" of Unicode, as it is
 # or percent-encoded.
-_AT_SIGN_WRITTEN_OTHERWISE = re.compile(
+_AT_SIGN_WRITTEN_OTHERWISE = lazy_regex(
     "%(?:25)*40|&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat;)|[\uff20\ufe6b]|"
     + ENCODED_WIDE_AT_SIGN
 )
@@ -360,7 +362,7 @@ _ENCODED_SEMICOLON = _plain_or_encoded(";")
 # reached): a page that decodes it that many times shows an "@". A digit
 # after the number makes another character (&#640;), as in
 # _AT_SIGN_WRITTEN_OTHERWISE.
-_ENCODED_REFERENCED_AT_SIGN = re.compile(
+_ENCODED_REFERENCED_AT_SIGN = lazy_regex(
     r"(?:&|%(?:25)*26)(?:"
     + _plain_or_encoded("#")
     + _ENCODED_ZEROS
@@ -395,12 +397,12 @@ def redact_encoded_references(text: str) -> str:
 # path or a value decoded once spells "%26%2364%3B": any page that shows
 # it shows an "@". The runs around it may hold references too.
 # Escaped again ("&amp;#64;") too, as a text that escapes each "&" shows it.
-REFERENCED_AT_SIGN = re.compile(
+REFERENCED_AT_SIGN = lazy_regex(
     r"&(?:amp;)*(?:#0*64(?![0-9]);?|#[xX]0*40(?![0-9A-Fa-f]);?|commat;)"
 )
-_REFERENCED_DOMAIN = re.compile(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
+_REFERENCED_DOMAIN = lazy_regex(r"(?:&#?[0-9A-Za-z]+;|[^\s/?&;=@'\"<>])+")
 # Read backwards, as redact_around reads a local part.
-_REFERENCED_LOCAL_PART = re.compile(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
+_REFERENCED_LOCAL_PART = lazy_regex(r"(?:;[0-9A-Za-z]+#?&|[^\s/?&;=@'\"<>])+")
 
 
 def redact_referenced_addresses(text: str) -> str:
@@ -498,36 +500,36 @@ def _describe(value: str) -> str:
 
 # A handle as people write it for Twitter (or a username, by mistake): no
 # address, which has something before its "@", nor a domain, which has a dot.
-_HANDLE = re.compile(r"@[A-Za-z0-9_-]{1,64}")
+_HANDLE = lazy_regex(r"@[A-Za-z0-9_-]{1,64}")
 # The same where a Twitter id goes: after "twitter:", perhaps "user:" and
 # "id:", keywords alone before its "@".
-_TWITTER_HANDLE = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)@([A-Za-z0-9_-]{1,64})")
+_TWITTER_HANDLE = lazy_regex(r"(?ai:twitter:(?:user:)?(?:id:)?)@([A-Za-z0-9_-]{1,64})")
 # A Twitter id written short: twitter:783214, twitter:id:783214.
-_TWITTER_NUMBER = re.compile(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]+)")
+_TWITTER_NUMBER = lazy_regex(r"(?ai:twitter:(?:user:)?(?:id:)?)([0-9]+)")
 # The same in any script's decimal digits (Unicode's \d).
-_TWITTER_OTHER_DIGITS = re.compile(r"(?i:twitter:(?:user:)?(?:id:)?)\d+")
+_TWITTER_OTHER_DIGITS = lazy_regex(r"(?i:twitter:(?:user:)?(?:id:)?)\d+")
 # A Flattr profile's address, as Flattr wrote it first (flattr.com/profile/
 # NAME) or later (flattr.com/@NAME), with or without its scheme: only a host
 # before its "@", and a username after it.
-_FLATTR_PROFILE = re.compile(
+_FLATTR_PROFILE = lazy_regex(
     r"(?ai:(?:https?://)?(?:www\.)?flattr\.com/(?:profile/|@)?)"
     r"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/?"
 )
 # A profile's web address (mastodon.social/@bob, https://medium.com/@bob):
 # its one "@" starts a part of the path, after a host, so no address's,
 # which has a name before its "@" (https://bob@example.org/ is hidden).
-_PROFILE_ADDRESS = re.compile(
+_PROFILE_ADDRESS = lazy_regex(
     r"(?ai:(?:https?://)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?"
     r"(?:/[^\s@/?#]+)*/@[a-z0-9_.-]{1,64}/?)"
 )
 # Any other web address: http(s)'s scheme, or a host name and a path, as
 # one is copied from a browser's address bar without its scheme.
-_WEB_ADDRESS = re.compile(r"(?ai:https?:|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/)")
+_WEB_ADDRESS = lazy_regex(r"(?ai:https?:|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/)")
 # Two words or more, of letters (Anne-Marie O'Neil, J. Smith): a name.
 _NAME_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?"
-_PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})+")
+_PERSON_NAME = lazy_regex(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})+")
 # A list, as metadata writes one (Tags: a, b): a separator, then a space.
-_OWNER_LIST = re.compile(r"[,;]\s")
+_OWNER_LIST = lazy_regex(r"[,;]\s")
 # Quotes around a value, as YAML and Python write text: Pelican's metadata
 # keeps them, and no owner holds one at its start or end. Around it only:
 # "john doe"@example.org is an address, for the address's advice.

@@ -28,6 +28,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
+from .lazy_regex import lazy_regex
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
 from .store import NAME_MAX, cut_name
@@ -383,8 +384,8 @@ def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:
 _HEAD_BYTES = 8192
 
 # One key of a JSON object and its colon, for reading a file's header.
-_KEY = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:\s*')
-_COMMA = re.compile(r"\s*,")
+_KEY = lazy_regex(r'\s*("(?:[^"\\]|\\.)*")\s*:\s*')
+_COMMA = lazy_regex(r"\s*,")
 _decoder = json.JSONDecoder()
 
 
@@ -637,7 +638,7 @@ def _mode_for(path: Path) -> int:
 # The temporary file's name: the prefix, then eight of these, as mkstemp
 # named it in earlier versions (whose leftovers are removed too).
 _SUFFIX_LENGTH = 8
-_TEMPORARY_SUFFIX = re.compile(rf"[a-z0-9_]{{{_SUFFIX_LENGTH}}}")
+_TEMPORARY_SUFFIX = lazy_regex(rf"[a-z0-9_]{{{_SUFFIX_LENGTH}}}")
 _SUFFIX_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
@@ -851,7 +852,7 @@ def _repeated_url(things: list[dict[str, Any]]) -> str | None:
 
 # A JSON escape of half a UTF-16 pair ("\\ud800"), which json reads into a
 # lone surrogate: the only way a manifest read as UTF-8 can hold one.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = lazy_regex(r"\\u[dD][89a-fA-F]")
 
 
 def _lone_surrogate(value: Any, where: str) -> str | None:

@@ -56,6 +56,7 @@ from .html_reader import (
     run_where,
     unseen_by_any_reader,
 )
+from .lazy_regex import lazy_regex
 from .resolve import ContentThing
 from .settings import BUTTON_STYLES
 
@@ -129,7 +130,7 @@ _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
 # controls and spaces at either end, and ASCII tabs and newlines anywhere.
 _URL_ENDS = "".join(map(chr, range(0x21)))
 _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEME = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # What NFKC leaves of the ideographic full stops (U+3002, U+FF61), which
 # IDNA reads as "." between a host's labels, as it does the full-width one.
 _IDEOGRAPHIC_FULL_STOP = "\u3002"
@@ -478,7 +479,7 @@ def _ascii_html(text: str) -> str:
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-_C1_CONTROL = re.compile("[\x80-\x9f]")
+_C1_CONTROL = lazy_regex("[\x80-\x9f]")
 
 
 def _head_start(page: str, head_end: int) -> int:
@@ -686,7 +687,7 @@ def _printed_head(
 
 # What flattr_head() prints, for any content: its payment link, then a
 # <meta> per property (the values escaped: no quote in them).
-_HELPER_HEAD = re.compile(
+_HELPER_HEAD = lazy_regex(
     re.escape(_OWN_PAYMENT_LINK)
     + r'([^"]*)">(?:\n<meta property="[^"]*" content="[^"]*">)*'
 )
@@ -892,7 +893,7 @@ def open_graph_marks(text: str) -> int:
 
 # One <meta> of what flattr_head() prints (_head_template): its property,
 # and its value, escaped.
-_HELPER_META = re.compile(r'\n<meta property="([^"]*)" content="([^"]*)">')
+_HELPER_META = lazy_regex(r'\n<meta property="([^"]*)" content="([^"]*)">')
 
 
 def merge_theme_open_graph(
@@ -1289,7 +1290,7 @@ def _live_load_js_scripts(page: str) -> Iterator[dict[str, str]]:
 
 # Flattr's loader named in a page, in any letter case: where a page names a
 # load.js (a theme's lazyload.js on every page), whether it is Flattr's.
-_FLATTR_JS = re.compile(r"flattr\.com/js/", re.IGNORECASE)
+_FLATTR_JS = lazy_regex(r"flattr\.com/js/", re.IGNORECASE)
 
 
 def names_flattr_loader_in(text: str) -> bool:
@@ -1346,7 +1347,7 @@ def blocked_over_https(src: str, siteurl: str) -> bool:
 
 
 # A URL's scheme, as urlsplit reads it.
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_SCHEME = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
@@ -1532,7 +1533,7 @@ def title_left_open(page: str, title_html: str, at: int) -> str | None:
 # case, as a browser reads it; the end of the body may cut it short
 # ("<textarea" is one once "\n<div" follows).
 _BODY_HIDING_NAMES = "|".join(sorted(TEXT_ELEMENTS | {"template", "noscript"}))
-_BODY_HIDING_START = re.compile(
+_BODY_HIDING_START = lazy_regex(
     rf"<(!--|!\[CDATA\[|(?ai:{_BODY_HIDING_NAMES})(?=[{SPACE}/>]|\Z))"
 )
 # What the page holds right after a body the plugin puts its button after:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from .identifiers import (
     parse_owner,
     redact_encoded_addresses,
 )
+from .lazy_regex import lazy_regex
 from .resolve import OWNER, ContentThing, site_thing, unknown_fields
 from .settings import (
     CATEGORY_METADATA,
@@ -483,7 +483,7 @@ def _email_digests(values: Iterable[object]) -> frozenset[str]:
 # Anything with an "@" between separators, for the addresses to hash: what
 # the address pattern of ``addresses`` leaves out ("_" in a domain),
 # bounded as an address is (64 characters before the "@", 255 after).
-_AT_TOKEN = re.compile(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
+_AT_TOKEN = lazy_regex(rb"[^\s<>()\[\]{}\"',;`]{0,64}@[^\s<>()\[\]{}\"',;`]{1,255}")
 
 
 def warn_about_published_addresses(pelican: Any) -> None:
@@ -903,7 +903,7 @@ def _may_hold_address(text: str) -> bool:
 
 # Unicode's full-width and small "@", percent-encoded (once or more), in
 # any letter case, as the receiver reads them.
-_ENCODED_WIDE_AT_SIGN = re.compile(ENCODED_WIDE_AT_SIGN)
+_ENCODED_WIDE_AT_SIGN = lazy_regex(ENCODED_WIDE_AT_SIGN)
 
 
 def _texts_with_at_sign(

@@ -35,6 +35,7 @@ from .identifiers import (
     redact_addresses,
     redact_encoded_addresses,
 )
+from .lazy_regex import lazy_regex
 from .settings import (
     CATEGORY_METADATA,
     HIDDEN_METADATA,
@@ -115,7 +116,7 @@ _LEGACY_FIELDS = {
 _LINK_PREFIXES = ("{static}", "{attach}", "{filename}")
 # A URL scheme (RFC 3986, 3.1): a letter, then letters, digits, "+", "-" or
 # ".", then ":" (so before any "/"). A value with one is no path of the site.
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEME = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,12 +277,12 @@ def unknown_field_message(name: str, files: int = 1) -> str:
 # paragraphs, where a header's stray lines land, if they end before this.
 _TEXT_START = 500
 # A paragraph at the start of the text (past white space), its lines.
-_LEADING_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.DOTALL)
+_LEADING_PARAGRAPH = lazy_regex(r"\s*<p>(.*?)</p>", re.DOTALL)
 # A line written as a field, "Flattr_owner: x" (Markdown) or ":flattr_owner:
 # x" (reStructuredText), its colon followed by a space or nothing: so not
 # "https://...". Its name may hold one space ("Flattr owner: x"), which
 # Markdown reads as no field: its header ends at that line.
-_FIELD_LINE = re.compile(r"(:?)([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?):(?:[ \t]+(.*))?")
+_FIELD_LINE = lazy_regex(r"(:?)([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?):(?:[ \t]+(.*))?")
 
 
 def _field_line(line: str) -> re.Match[str] | None:
@@ -1075,7 +1076,7 @@ def _as_pelican_summarises(html: str, max_paragraphs: int | None) -> str:
 # classes Python-Markdown gives its <div>s count on a <div> alone, and
 # simple_footnotes' on an <ol> alone: an author's own <aside class="toc">
 # or <ol class="footnote-list"> is text of the article.
-_CHROME = re.compile(
+_CHROME = lazy_regex(
     r'<sup id="(?:fnref[^"]*">[^<]*(?:<(?!/?sup\b)[^<]*)*</sup>'
     r'|sf-[^"]*-back"><a href="#sf-[^"]*" class="simple-footnote" '
     r"""title=(?:"[^"]*"|'[^']*')>[0-9]+</a></sup>)"""
@@ -1088,7 +1089,7 @@ _CHROME = re.compile(
     r'|class="footnote-list[ "]|role="list" class="citation-list"))'
 )
 _BLOCK_TAGS = {
-    name: re.compile(rf"<(/?){name}\b", re.I)
+    name: lazy_regex(rf"<(/?){name}\b", re.I)
     for name in ("div", "aside", "table", "ol")
 }
 
@@ -1165,7 +1166,7 @@ def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
 # What ends a URL's path ("#", "?") or starts an escape a server decodes
 # ("%"): in the URL of a page, which Pelican writes under that name as it
 # is, the thing URL then names another address than the page's.
-_NOT_IN_A_PAGES_PATH = re.compile("[#?%]")
+_NOT_IN_A_PAGES_PATH = lazy_regex("[#?%]")
 _WHAT_IT_DOES = {
     "#": "starts a fragment",
     "?": "starts a query",
@@ -1303,7 +1304,7 @@ def serves_its_page(content_url: str, page: str) -> bool:
     )
 
 
-_SLASHES = re.compile("/{2,}")
+_SLASHES = lazy_regex("/{2,}")
 
 
 def _without_dot_segments(path: str) -> str:

@@ -34,6 +34,7 @@ from .identifiers import (
     reads_as_switch,
     redact_addresses,
 )
+from .lazy_regex import lazy_regex
 from .thing import (
     CREDENTIALS_IN_URL,
     NO_HOST_NAME,
@@ -667,9 +668,9 @@ def _spelt_out(name: str) -> str:
 
 
 # A name's words and runs of digits: "bob2" is "bob", "2".
-_NAME_PARTS = re.compile(r"\d+|[^\W\d_]+")
+_NAME_PARTS = lazy_regex(r"\d+|[^\W\d_]+")
 # A Roman numeral, I to MMMCMXCIX, in lower case (the name is casefolded).
-_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+_ROMAN = lazy_regex(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
 # A generation, by its spellings: "Jr." and "Junior" are one.
 _GENERATIONS = dict.fromkeys(("jr", "jnr", "junior"), "jr") | dict.fromkeys(
     ("sr", "snr", "senior"), "sr"

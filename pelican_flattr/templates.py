@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -20,6 +19,7 @@ from pelican.urlwrappers import Author
 from . import build, html_reader, markup
 from .build import PageRender
 from .feeds import feed_key, url_of_href
+from .lazy_regex import lazy_regex
 from .resolve import ContentThing, open_graph
 from .settings import BUTTON_STYLES, FlattrSettings, closest_name
 from .thing import Thing, plain_text
@@ -134,7 +134,7 @@ def _check_feed(page: str) -> None:
 
 # What a misspelt style looks like ("big", "Plain", "compakt"): shown as
 # it is; any other value is named by its type.
-_STYLE_LIKE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+_STYLE_LIKE = lazy_regex(r"[A-Za-z0-9_-]{1,16}")
 
 
 def _report_unknown_style(style: Any) -> None:
@@ -1590,7 +1590,7 @@ def _report_theme_tags_blank(
 
 # An absolute URL's start: a scheme and "//". A theme's og:url without one
 # ("./a.html" under RELATIVE_URLS, "/a.html") is one no crawler can use.
-_ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_ABSOLUTE_URL = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _report_theme_url_wrong(content_thing: ContentThing, theirs: str, url: str) -> None:

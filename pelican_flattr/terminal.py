@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .lazy_regex import lazy_regex
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -114,7 +116,7 @@ def with_priority(text: str, level: int) -> str:
 
 # Where a line starts: at the text's start and after each line break, but
 # not at its very end.
-_LINE_START = re.compile(r"^(?!\Z)", re.M)
+_LINE_START = lazy_regex(r"^(?!\Z)", re.M)
 
 
 def print_json(document: Any) -> None:
@@ -181,11 +183,11 @@ def _printable(value: Any) -> Any:
 # escaped as \uXXXX in a JSON document, the same string to its reader.
 _UNSAFE_PAST_C0 = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _UNSAFE = r"\x00-\x1f" + _UNSAFE_PAST_C0
-_CONTROL = re.compile(f"[{_UNSAFE}]")
-_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_PAST_C0}]")
-_CONTROL_BUT_NEWLINE = re.compile(f"(?!\n)[{_UNSAFE}]")
+_CONTROL = lazy_regex(f"[{_UNSAFE}]")
+_UNSAFE_IN_JSON = lazy_regex(f"[{_UNSAFE_PAST_C0}]")
+_CONTROL_BUT_NEWLINE = lazy_regex(f"(?!\n)[{_UNSAFE}]")
 # A log line keeps its tabs too: Pelican's own messages indent with "\n\t".
-_CONTROL_BUT_LAYOUT = re.compile(f"(?![\t\n])[{_UNSAFE}]")
+_CONTROL_BUT_LAYOUT = lazy_regex(f"(?![\t\n])[{_UNSAFE}]")
 
 
 def shown(text: str, lines: bool = False) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from .identifiers import IdentifierError, Owner, parse_owner, redact_encoded_addresses
+from .lazy_regex import lazy_regex
 from .wording import shown_value
 
 AUTO_SUBMIT_BASE = "https://flattr.com/submit/auto"
@@ -303,7 +304,7 @@ _percent_encode_repeated = functools.lru_cache(maxsize=4096)(percent_encode)
 # "-" between its parts. What follows the region is not read, but must
 # be shaped as subtags: a value with anything else after its language
 # ('de_DE"><x>') is no language tag, not German.
-_LANGUAGE_TAG = re.compile(
+_LANGUAGE_TAG = lazy_regex(
     r"(?P<tag>(?P<language>[A-Za-z]{2,8})"
     r"(?P<extended>(?:[_-][A-Za-z]{3}){0,3})"  # extended language (zh-yue)
     r"(?P<script>[_-][A-Za-z]{4})?"  # script (sr-Latn, zh-Hant)
@@ -314,7 +315,7 @@ _LANGUAGE_TAG = re.compile(
 )
 # BCP 47's private-use (x-klingon) and grandfathered (i-klingon) tags: no
 # language of ISO 639, but tags HTML's lang takes.
-_PRIVATE_TAG = re.compile(r"[xXiI](?:[_-][A-Za-z0-9]{1,8})+")
+_PRIVATE_TAG = lazy_regex(r"[xXiI](?:[_-][A-Za-z0-9]{1,8})+")
 # The scripts gettext's modifiers name, as BCP 47 writes them.
 _MODIFIER_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl"}
 
@@ -399,7 +400,7 @@ _COUNTRY_CODES = {
     "vn": ("vi", "Vietnamese", "Vietnam", None),
 }
 # The language subtag of a language tag, as written ("ua" of "ua-UA").
-_LANGUAGE_SUBTAG = re.compile(r"\s*([A-Za-z]+)")
+_LANGUAGE_SUBTAG = lazy_regex(r"\s*([A-Za-z]+)")
 
 
 def country_code_slip(written: str) -> tuple[str, str] | None:
@@ -459,7 +460,7 @@ _TAG_PATTERN = (
     rf"""(?:[{_SPACE}]*=[{_SPACE}]*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)"""
     rf"|[^{_SPACE}>]*))?)*(?:>|\Z))"
 )
-_TAG = re.compile(_TAG_PATTERN)
+_TAG = lazy_regex(_TAG_PATTERN)
 # Tags, and what a reader never sees, read in one pass from the left (a
 # "<!--" in an attribute value or a script starts no comment): comments,
 # ended as a browser ends them ("<!-->" and "<!--->" are whole ones, "--!>"
@@ -467,7 +468,7 @@ _TAG = re.compile(_TAG_PATTERN)
 # and template elements, which, never closed, run to the end of the text
 # as in a browser (failing there instead, the pattern tried again at every
 # later "<": quadratic time on a body of unclosed <style>).
-_MARKUP = re.compile(
+_MARKUP = lazy_regex(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"
     rf"|<(?ai:(?P<hidden>script|style|template))(?=[{_SPACE}/>]|\Z)[^>]*>"
     r"(?:.*?</(?ai:(?P=hidden))\s*>|.*\Z)"
@@ -514,8 +515,8 @@ def _tag_free_text(html_text: str) -> str:
 # \x1c-\x1f, U+0085), spaced anyway, and the line and paragraph
 # separators, which a title shows as a space at best.
 _KEPT_SPACES = "\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_HOLDS_KEPT_SPACE = re.compile(f"[{_KEPT_SPACES}]")
-_FOLDED_SPACES = re.compile(f"[^\\S{_KEPT_SPACES}]+")
+_HOLDS_KEPT_SPACE = lazy_regex(f"[{_KEPT_SPACES}]")
+_FOLDED_SPACES = lazy_regex(f"[^\\S{_KEPT_SPACES}]+")
 
 
 def _holds_kept_space(text: str) -> bool:
@@ -557,7 +558,7 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
 
 
 # What _MARKUP reads as a comment or a hidden element.
-_UNSAFE_TO_CUT = re.compile(r"<(?:!--|(?ai:script|style|template))")
+_UNSAFE_TO_CUT = lazy_regex(r"<(?:!--|(?ai:script|style|template))")
 
 
 def first_words(text: str, count: int) -> tuple[str, bool]:
@@ -592,8 +593,8 @@ def first_words(text: str, count: int) -> tuple[str, bool]:
 
 
 # A word, and the whitespace after it, as str.split() parts them.
-_WORD = re.compile(r"(\S+)(\s*)")
-_ONLY_KEPT_SPACES = re.compile(f"[{_KEPT_SPACES}]+")
+_WORD = lazy_regex(r"(\S+)(\s*)")
+_ONLY_KEPT_SPACES = lazy_regex(f"[{_KEPT_SPACES}]+")
 
 
 def _shown(plain: str, words: list[str], count: int, rest: int) -> str:
@@ -648,7 +649,7 @@ def _cut(text: str, room: int) -> str:
 # zero-width joiner or non-joiner, Thai's and Lao's AM (letters to Unicode,
 # vowel signs to a reader), an emoji's skin tone, a tag character (the
 # flags of regions).
-_JOINERS = re.compile(
+_JOINERS = lazy_regex(
     "[\u200c\u200d\u0e33\u0eb3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
 )
 _REGIONAL_INDICATORS = ("\U0001f1e6", "\U0001f1ff")
@@ -690,7 +691,7 @@ def _whole_end(text: str, end: int) -> int:
 # (a noncharacter is unassigned, the others are formats): text with none,
 # nearly every title, is not searched for them.
 _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(
+_CONTROL = lazy_regex(
     f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{_BIDI_CONTROLS}"
     + "".join(
         chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
@@ -876,7 +877,7 @@ def split_tags(value: str) -> list[str]:
 # pinned URL may (check_pinned_url). A thing URL keeps every other
 # character as Pelican gave it, "|", "{" and all beyond ASCII included:
 # Flattr keys a thing on its exact URL, and earlier builds published them so.
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+_URL_UNSAFE = lazy_regex(r"[\x00-\x20\x7f-\x9f]")
 
 
 def url_safe(url: str) -> str:
@@ -891,9 +892,9 @@ def url_safe(url: str) -> str:
 # A run of percent-escapes; and what one stays when the run is decoded:
 # "%", what ends a path's part ("/", "?", "#"), which decoded would name
 # another address, and what url_safe() encodes.
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-_KEEP_ESCAPED = re.compile(r"[%/?#\x00-\x20\x7f-\x9f]")
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ESCAPES = lazy_regex(r"(?:%[0-9A-Fa-f]{2})+")
+_KEEP_ESCAPED = lazy_regex(r"[%/?#\x00-\x20\x7f-\x9f]")
+_NOT_ASCII = lazy_regex(r"[^\x00-\x7f]+")
 
 
 def url_forms(url: str) -> frozenset[str]:
@@ -921,12 +922,12 @@ def _decoded(escapes: re.Match[str]) -> str:
 
 # Any whitespace and any control character (C0, DEL, C1): none belongs in
 # a pinned URL's host, whose path may hold what url_safe() encodes.
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_NOT_IN_URL = lazy_regex(r"[\s\x00-\x1f\x7f-\x9f]")
 # None of those belongs in a site's base, an og:image or a claim URL, nor
 # '"', "<" or ">", which no URL holds as they are (see _NOT_IN_PIN), nor a
 # lone surrogate (text from bytes that are not UTF-8, such as an
 # environment variable's): no page, feed or manifest can encode it.
-_NOT_IN_PUBLISHED_URL = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
+_NOT_IN_PUBLISHED_URL = lazy_regex(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
 
 
 def check_thing_url(url: str, *, base: bool = False) -> str | None:
@@ -964,8 +965,8 @@ def _space_at_an_end(url: str) -> str | None:
 # "/exe.html"). A computed thing URL keeps them as earlier builds
 # published them; only a Slug: or URL: that holds them gives one
 # (Pelican's slugs drop them).
-_NOT_IN_PIN = re.compile(f'[\\x00-\\x20\\x7f-\\x9f"<>{_BIDI_CONTROLS}]')
-_BIDI_CONTROL = re.compile(f"[{_BIDI_CONTROLS}]")
+_NOT_IN_PIN = lazy_regex(f'[\\x00-\\x20\\x7f-\\x9f"<>{_BIDI_CONTROLS}]')
+_BIDI_CONTROL = lazy_regex(f"[{_BIDI_CONTROLS}]")
 
 
 def check_pinned_url(url: str) -> str | None:
@@ -1054,7 +1055,7 @@ NOT_UNICODE = (
     "holds a lone surrogate, which no UTF-8 text can: it was read from bytes "
     "that are not UTF-8"
 )
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = lazy_regex("[\ud800-\udfff]")
 
 
 def holds_lone_surrogate(text: str) -> bool:
@@ -1080,11 +1081,11 @@ NO_HOST_NAME = "has no host name"
 # refuses one holding a forbidden domain code point (C0 controls, space,
 # "#%/:<>?@[\]^|" and DEL); and it reads one whose last label is a number
 # as an IPv4 address. (An empty label it takes; no name in DNS has one.)
-_BEFORE_PATH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):([/\\]*)[^/\\?#]*([/\\?#]?)")
-_NOT_IN_HOST_NAME = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
-_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_NUMBER_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
-_BRACKETED_HOST = re.compile(r"\[([^\]]*)\](.*)", re.DOTALL)
+_BEFORE_PATH = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):([/\\]*)[^/\\?#]*([/\\?#]?)")
+_NOT_IN_HOST_NAME = lazy_regex(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+_NOT_AN_ESCAPE = lazy_regex(r"%(?![0-9A-Fa-f]{2})")
+_NUMBER_LABEL = lazy_regex(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+_BRACKETED_HOST = lazy_regex(r"\[([^\]]*)\](.*)", re.DOTALL)
 
 
 def _absolute_url_problem(url: str) -> str | None:

@@ -33,6 +33,7 @@ from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
 from typing import Any
 
+from .lazy_regex import lazy_regex
 from .settings import CACHE_FOLDER
 from .store import NAME_MAX, cut_name
 from .url_guard import Entry, UrlChange
@@ -279,7 +280,7 @@ def _baseline_chunks(things: Iterable[Entry], language: str | None) -> Iterator[
 _ENTRY_KEYS = {"owner", "source", "url"}
 # A lone surrogate, and what str.splitlines() ends a line at that json
 # writes as it is (U+0085, U+2028, U+2029: a source's name may hold one).
-_ESCAPED = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
+_ESCAPED = lazy_regex("[\ud800-\udfff\x85\u2028\u2029]")
 # On POSIX, Python names a file by its bytes as the locale's encoding reads
 # them, a byte it cannot read a lone surrogate: under an ASCII locale (the C
 # locale without Python's UTF-8 mode) every byte past ASCII. The baseline

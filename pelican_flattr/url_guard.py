@@ -23,7 +23,6 @@ import dataclasses
 import functools
 import os
 import posixpath
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .lazy_regex import lazy_regex
 from .thing import check_pinned_url, comparable_host, flattr_language, url_forms
 from .wording import command_line, field_line, listed, shown_value
 
@@ -666,7 +666,7 @@ FUTURE_DRAFT = "future draft"
 # What a slug written back in a 'Slug:' line may be: no "/" (another
 # folder), nor what a URL escapes or ends a path with ("%", "?", "#"), nor a
 # quote that would end the quoted line.
-_SLUG = re.compile(r"[\w~-][\w.~-]*")
+_SLUG = lazy_regex(r"[\w~-][\w.~-]*")
 
 
 def _site_may_have_moved(old: str, new: str) -> bool:
@@ -1130,11 +1130,11 @@ def _shape(old: str, new: str) -> tuple[str, str] | None:
     return shaped(old_base, old_parts), shaped(new_base, new_parts)
 
 
-_NUMBER = re.compile("[0-9]+")
-_LETTER = re.compile(r"[^\W\d_]")
+_NUMBER = lazy_regex("[0-9]+")
+_LETTER = lazy_regex(r"[^\W\d_]")
 # A date's part with a letter or two before its number: a week ("w10"), a
 # quarter ("q1").
-_DATE_PART = re.compile(r"[A-Za-z]{1,2}[0-9]+")
+_DATE_PART = lazy_regex(r"[A-Za-z]{1,2}[0-9]+")
 
 
 def _numbers_shaped(part: str) -> str:
@@ -1152,7 +1152,7 @@ def _numbers_shaped(part: str) -> str:
 # Pelican's ARTICLE_LANG_URL "{slug}-{lang}.html" adds one): a letter
 # first, so that a number (a date's) is never taken for it, and short, so
 # that two unrelated names are not taken for one slug with a word added.
-_AFFIX = re.compile("[A-Za-z][A-Za-z0-9_@]{0,7}(?:-[A-Za-z0-9]{1,8})?")
+_AFFIX = lazy_regex("[A-Za-z][A-Za-z0-9_@]{0,7}(?:-[A-Za-z0-9]{1,8})?")
 
 
 def _last_stem(parts: list[str]) -> str:

@@ -11,11 +11,11 @@ in this module imports Pelican.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from collections.abc import Iterable, Sequence
 
 from .identifiers import redact_encoded_addresses
+from .lazy_regex import lazy_regex
 
 
 def shown_value(value: object, limit: int = 80) -> str:
@@ -60,7 +60,7 @@ def command_line(words: Iterable[str], platform: str = os.name) -> str:
 _WINDOWS_SIGNS = frozenset(" \t\"&|<>^()%!;,=@$`{}'")
 # Backslashes before a double quote or the word's end, which a Windows
 # program reads as escapes when the word is quoted (see list2cmdline).
-_BEFORE_QUOTE = re.compile(r'(\\*)("|$)')
+_BEFORE_QUOTE = lazy_regex(r'(\\*)("|$)')
 
 
 def _windows_word(word: str) -> str:
