@@ -187,6 +187,20 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
             feeds_by_source.setdefault(content_thing.source, []).append(relative)
 
 
+def note_file_read(sender: Any, metadata: dict[str, Any]) -> None:
+    """What each file needs as Pelican reads it, before it makes its content
+    object (``article_generator_context``, ``page_generator_context``): the
+    addresses in its owner fields hashed, and the authors of a file with
+    ``Status: skip`` kept.
+
+    One receiver for both: blinker spends ~8 k instructions on each receiver
+    it calls, for each file (asking, among others, whether it is a
+    coroutine).
+    """
+    hide_addresses_as_read(sender, metadata)
+    note_authors_of_skipped(sender, metadata)
+
+
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
     build.registered()
@@ -195,10 +209,8 @@ def register() -> None:
     signals.get_generators.connect(build.start_build)
     signals.generator_init.connect(hide_addresses_in_context)
     signals.readers_init.connect(note_readers)
-    signals.article_generator_context.connect(hide_addresses_as_read)
-    signals.page_generator_context.connect(hide_addresses_as_read)
-    signals.article_generator_context.connect(note_authors_of_skipped)
-    signals.page_generator_context.connect(note_authors_of_skipped)
+    signals.article_generator_context.connect(note_file_read)
+    signals.page_generator_context.connect(note_file_read)
     signals.content_object_init.connect(reserve_flattr_attribute)
     signals.all_generators_finalized.connect(prepare_templates)
     signals.all_generators_finalized.connect(attach_things)

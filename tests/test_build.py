@@ -2864,7 +2864,7 @@ def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
     from conftest import build
     from pelican import signals
 
-    from pelican_flattr.privacy import hide_addresses_as_read
+    from pelican_flattr.plugin import note_file_read
 
     def fails_on_one_file(sender, metadata):
         if metadata.get("title") == "Fails":
@@ -2885,9 +2885,9 @@ def test_an_address_in_a_file_that_fails_once_read_never_reaches_the_cache(
     }
     # Blinker calls receivers in the order they were connected.
     signal = signals.article_generator_context
-    signal.disconnect(hide_addresses_as_read)
+    signal.disconnect(note_file_read)
     signal.connect(fails_on_one_file)
-    signal.connect(hide_addresses_as_read)
+    signal.connect(note_file_read)
     try:
         output = build(tmp_path, files, **settings)
     finally:
