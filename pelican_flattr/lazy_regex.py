@@ -5,8 +5,8 @@ The modules a build imports hold some hundred module-level regular
 expressions, most of them for unusual input (an address written otherwise,
 a pin, a language tag) that an ordinary build never meets. ``re.compile``
 is Python code: compiling them all cost ~126 M instructions, ~0.6 % of a
-1,000-article build, of which an ordinary build used a third
-(docs/performance.md). Nothing here imports Pelican.
+1,000-article build, which uses 28 of them (docs/performance.md).
+Nothing here imports Pelican.
 """
 
 from __future__ import annotations
@@ -44,11 +44,19 @@ class _CompiledOnFirstUse:
 
     def __getattr__(self, name: str) -> object:
         # Reached only for an attribute the instance does not hold yet: two
-        # threads may both compile, and both copy the same methods.
+        # threads may both compile, and both copy the same methods. Never
+        # for a special name: copy and pickle ask for those on an object
+        # made without __init__, where looking up ``pattern`` would come
+        # back here.
+        if name.startswith("__") or "pattern" not in vars(self):
+            raise AttributeError(name)
         compiled = re.compile(self.pattern, self._flags)
         for attribute in _PATTERN_ATTRIBUTES:
             setattr(self, attribute, getattr(compiled, attribute))
         return getattr(compiled, name)
+
+    def __reduce__(self) -> tuple[object, tuple[str | bytes, int]]:
+        return lazy_regex, (self.pattern, self._flags)
 
     def __repr__(self) -> str:
         return f"lazy_regex({self.pattern!r}, {self._flags!r})"

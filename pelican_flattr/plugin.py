@@ -1,5 +1,5 @@
-"""Pelican wiring: ``register()`` connects each signal to its receiver,
-and the feeds' two receivers live here.
+"""Pelican wiring: ``register()`` connects each signal to its receiver;
+the feeds' two receivers and the one for each file read live here.
 
 docs/architecture.md follows one build through the receivers in the
 order Pelican calls them ("One ``pelican`` run"): addresses hidden from

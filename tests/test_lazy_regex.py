@@ -2,8 +2,10 @@
 pays only for those it uses, and each behaves as ``re.compile``'s would."""
 
 import ast
+import copy
 import importlib
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -74,6 +76,22 @@ def test_after_its_first_use_its_methods_are_its_own():
     assert lazy.search("baa").span() == (1, 3)
     assert vars(lazy)["search"].__self__ is vars(lazy)["sub"].__self__
     assert vars(lazy)["sub"]("-", "baab") == "b-b"
+
+
+@pytest.mark.parametrize("used_first", [False, True])
+@pytest.mark.parametrize(
+    "duplicate",
+    [copy.copy, copy.deepcopy, lambda lazy: pickle.loads(pickle.dumps(lazy))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_a_copy_answers_as_the_original_does(duplicate, used_first):
+    lazy = lazy_regex(r"(?i)b+", re.ASCII)
+    if used_first:
+        lazy.search("")
+    copied = duplicate(lazy)
+    assert copied.pattern == lazy.pattern
+    assert copied.sub("-", "aBbc") == "a-c"
+    assert copied.flags == re.compile(r"(?i)b+", re.ASCII).flags
 
 
 # What the test's child prints: every lazy pattern of the modules importing
