@@ -23,8 +23,8 @@ from .author_keys import (
     key_index,
     key_meant,
     key_meant_in,
+    names_by_folded,
     note_authors_of_refused_site,
-    unmapped_by_folded,
     warn_about_authors_named_by_their_address,
     warn_about_unknown_authors,
 )
@@ -235,7 +235,7 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
     outcome = _resolve_content(content, is_article, overrides, attaching)
     content_thing = outcome.content_thing
     if content_thing is None:
-        _say_why_not(
+        _note_why_not(
             content, outcome, is_article, attaching.ownerless, attaching.problems
         )
         return
@@ -246,7 +246,7 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
         content_thing = dataclasses.replace(content_thing, thing=shared)
     if _thing_of_another_site(content_thing, attaching):
         return
-    _note_what_resolving_found(content, outcome, content_thing, attaching)
+    _say_what_resolving_found(content, outcome, content_thing, attaching)
     if _thing_of_the_site(content_thing, attaching):
         return
     if not _takes_its_url(content, content_thing, attaching):
@@ -307,14 +307,12 @@ def _warn_if_its_url_is_no_page(content: Any, settings: FlattrSettings) -> bool:
     content_thing: ContentThing = content.flattr
     if content_thing.url != own_thing_url(content_thing.content_url, settings):
         return False
-    setting = build.URL_SETTINGS.get(
-        (type(content), getattr(content, "in_default_lang", None))
-    )
+    setting = build.url_setting(content)
     if setting is None:  # a subclass of Pelican's own: its settings unknown
         return False
     formats = getattr(content, "settings", None) or {}
     url, page = content_thing.content_url, content_thing.page
-    save_as_setting = _save_as_setting(setting)
+    save_as_setting = build.save_as_setting(setting)
     if not leads_to_its_page(
         url, page, formats.get(setting), formats.get(save_as_setting)
     ):
@@ -472,10 +470,8 @@ def _origins(
     """Where the url and the save_as of ``content`` (its source ``source``)
     come from, and, when both come from Pelican's settings, their values
     (the URL setting's, the SAVE_AS setting's); else None."""
-    setting = build.URL_SETTINGS.get(
-        (type(content), getattr(content, "in_default_lang", None))
-    )
-    save_as_setting = None if setting is None else _save_as_setting(setting)
+    setting = build.url_setting(content)
+    save_as_setting = None if setting is None else build.save_as_setting(setting)
     origins = []
     for name, named in (("url", setting), ("save_as", save_as_setting)):
         if hasattr(content, f"override_{name}"):
@@ -488,12 +484,6 @@ def _origins(
         values = getattr(content, "settings", None) or {}
         formats = (str(values.get(setting)), str(values.get(save_as_setting)))
     return url_from, page_from, formats
-
-
-def _save_as_setting(url_setting: str) -> str:
-    """The SAVE_AS twin of Pelican's ``url_setting``: ARTICLE_SAVE_AS of
-    ARTICLE_URL."""
-    return url_setting.removesuffix("URL") + "SAVE_AS"
 
 
 # Why a thing URL that finds no page matters, as the warnings say it.
@@ -602,7 +592,7 @@ def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -
     return True
 
 
-def _note_what_resolving_found(
+def _say_what_resolving_found(
     content: Any,
     outcome: Resolution,
     content_thing: ContentThing,
@@ -1286,9 +1276,7 @@ def _content_url(content: Any) -> str:
     any other field, a draft, a metadata ``url`` or a subclass of Pelican's
     own classes is left to Pelican.
     """
-    setting = build.URL_SETTINGS.get(
-        (type(content), getattr(content, "in_default_lang", None))
-    )
+    setting = build.url_setting(content)
     if (
         setting is None
         or getattr(content, "status", None) == "draft"
@@ -1359,7 +1347,7 @@ _NAMED_AUTHORS = 5
 _SAID_ALONE = 5
 
 
-def _say_why_not(
+def _note_why_not(
     content: Any,
     outcome: Resolution,
     is_article: bool,
@@ -1473,7 +1461,7 @@ def _say_who_has_no_owner(ownerless: _Ownerless, settings: FlattrSettings) -> No
     groups = sorted(
         ownerless.items(), key=lambda group: (-len(group[1]), _who(group[0][0]))
     )
-    keys = unmapped_by_folded(set(settings.authors)) if groups else {}
+    keys = names_by_folded(set(settings.authors)) if groups else {}
     if len(groups) <= _NAMED_AUTHORS:
         for (names, notice), found in groups:
             what = (
@@ -1549,7 +1537,7 @@ def _say_who_goes_to_the_username(
     FLATTR_STRICT: two people may have names alike."""
     if not to_username or settings.username is None:
         return
-    keys = key_index(unmapped_by_folded(set(settings.authors)))
+    keys = key_index(names_by_folded(set(settings.authors)))
     site = build.site_label()
     username = shown_value(settings.username.value)
     groups = sorted(to_username.items(), key=lambda group: (-len(group[1]), group[0]))
@@ -1684,8 +1672,7 @@ def _read_notices(settings: FlattrSettings) -> dict[str, PendingNotice]:
             "passing it on"
         )
         # Once: each language's site of i18n_subsites reads the store.
-        if build.first_in_run(message):
-            logger.warning("pelican-flattr: %s", message)
+        _warn_leniently_once(message)
     return notices
 
 

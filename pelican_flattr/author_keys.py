@@ -262,11 +262,11 @@ def _keys(keys: list[str]) -> str:
     return listed([build.author_entry(key) for key in keys])
 
 
-def unmapped_by_folded(unmapped: set[str]) -> dict[str, str]:
-    """The names and slugs of authors no key names (or the keys, for an
-    author's name), in lower case -> as written (of two alike, the first in
-    order), for ``author_meant``."""
-    return {name.casefold(): name for name in sorted(unmapped, reverse=True)}
+def names_by_folded(names: set[str]) -> dict[str, str]:
+    """``names`` (the names and slugs of authors no key names, or the keys,
+    for an author's name) in lower case -> as written (of two alike, the
+    first in order), for ``author_meant`` and ``key_meant``."""
+    return {name.casefold(): name for name in sorted(names, reverse=True)}
 
 
 def key_meant(names: tuple[str, ...], keys: dict[str, str]) -> tuple[str, str]:
@@ -497,7 +497,7 @@ def _warn_about_misspelt_keys(
     """
     if not misspelt:
         return
-    by_folded = unmapped_by_folded(unmapped)
+    by_folded = names_by_folded(unmapped)
     named = [
         (
             f"{where}FLATTR_AUTHORS[{shown_author(key)}]",

@@ -294,7 +294,7 @@ class GuardNotes:
     """What this build's URL guard is told of the content, and what it
     leaves of the baseline it read.
 
-    ``attach`` notes the sources it refused a thing (``_say_why_not``),
+    ``attach`` notes the sources it refused a thing (``_note_why_not``),
     which the guard (``url_guard_build``) of this build and of the builds
     run inside it says in one line; the guard of a language's site of
     i18n_subsites notes what it left of its baseline, which ``end_build``
@@ -303,7 +303,7 @@ class GuardNotes:
     """
 
     # The sources that got no thing for a problem the build said of them
-    # (attach._say_why_not): a refused field value, an unusable entry of
+    # (attach._note_why_not): a refused field value, an unusable entry of
     # their author, no owner. Neither an opt-out nor a warning that left
     # the thing alone (a misspelt field): the URL guard says these sources
     # in one line, where the others keep their own reason and fix.
@@ -515,6 +515,18 @@ URL_SETTINGS = {
 }
 
 
+def url_setting(content: Any) -> str | None:
+    """The name of Pelican's URL setting for ``content`` (``URL_SETTINGS``);
+    None for a subclass of Pelican's own, whose settings are unknown."""
+    return URL_SETTINGS.get((type(content), getattr(content, "in_default_lang", None)))
+
+
+def save_as_setting(url_setting: str) -> str:
+    """The SAVE_AS twin of Pelican's ``url_setting``: ARTICLE_SAVE_AS of
+    ARTICLE_URL."""
+    return url_setting.removesuffix("URL") + "SAVE_AS"
+
+
 def save_as_is_url(settings: Mapping[str, Any], key: tuple[type, bool]) -> bool:
     """Whether Pelican's ``settings`` give content of ``key`` (its class,
     and whether it is in the default language) the same URL and SAVE_AS
@@ -522,7 +534,7 @@ def save_as_is_url(settings: Mapping[str, Any], key: tuple[type, bool]) -> bool:
     overrides either."""
     setting = URL_SETTINGS.get(key)
     return setting is not None and settings.get(setting) == settings.get(
-        setting.removesuffix("URL") + "SAVE_AS"
+        save_as_setting(setting)
     )
 
 
@@ -594,7 +606,7 @@ def _keep_what_no_build_makes_again(pelican: Any) -> None:
         if reloading
         else "",
     )
-    _end_build(failed, stop_queue)
+    _stop_failed_build(failed, stop_queue)
 
 
 def run_is_idle() -> bool:
@@ -1106,7 +1118,8 @@ def _pelicans_frames() -> Iterator[FrameType]:
 def _pelican_autoreload() -> tuple[bool, Any]:
     """Whether this build runs in ``pelican --autoreload``'s loop, and, with
     ``--listen``, the queue on which that loop tells Pelican's own process
-    to stop (None without one). Asked only of a failed strict build."""
+    to stop (None without one). Asked only of a build that stops with a
+    failure."""
     for frame in _pelicans_frames():
         if frame.f_code.co_name == "autoreload":
             return True, frame.f_locals.get("excqueue")
@@ -1266,7 +1279,7 @@ def registered() -> None:
         frame = frame.f_back
 
 
-def note_registered(pelican: Any) -> None:
+def name_plugin_in_settings(pelican: Any) -> None:
     """At ``initialized``: name this plugin in the ``PLUGINS`` of a Pelican
     that loaded it under another name, as the names of the plugins it
     loaded are: themes ask ``"pelican_flattr" is plugin_enabled``, and
@@ -1569,10 +1582,10 @@ def fail_if_strict() -> None:
             f"pelican-flattr: build failed: {count} problem"
             f"{'s' if count > 1 else ''} (FLATTR_STRICT)"
         )
-        _end_build(failed, stop_queue)
+        _stop_failed_build(failed, stop_queue)
 
 
-def _end_build(failed: str, stop_queue: Any) -> NoReturn:
+def _stop_failed_build(failed: str, stop_queue: Any) -> NoReturn:
     """End the build with ``failed`` as its last word (exit status 1)."""
     if stop_queue is not None:
         # With --listen, Pelican's own process waits on this queue for a

@@ -1,6 +1,7 @@
 """The build's last steps (``finalized``), in order: the checks of its end
 (the ``FLATTR_AUTHORS`` keys that name nobody, owners' addresses in
-published sources and in things' fields), the thing URLs compared with the
+published sources and in things' fields, pages Pelican wrote without the
+plugin completing them), the thing URLs compared with the
 previous build's (the URL guard, ``url_guard_build.py``), then the manifest
 written.
 
@@ -49,7 +50,7 @@ def finish_build(pelican: Any) -> None:
         warn_about_addresses_in_things()
         warn_about_pages_not_completed()
         build.say_page_counts()
-        # A strict build fails once all three have said their problems, and
+        # A strict build fails once every check above has said its problems, and
         # before the manifest: failing on the first one's, it hid the
         # others' and gave its count as the whole bill. A language's site
         # of i18n_subsites fails here on theirs only: the problems found as

@@ -204,7 +204,7 @@ def note_file_read(sender: Any, metadata: dict[str, Any]) -> None:
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
     build.registered()
-    signals.initialized.connect(build.note_registered)
+    signals.initialized.connect(build.name_plugin_in_settings)
     signals.initialized.connect(hide_addresses)
     signals.get_generators.connect(build.start_build)
     signals.generator_init.connect(hide_addresses_in_context)

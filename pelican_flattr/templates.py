@@ -691,7 +691,7 @@ class _ProvidesHelpers:
 
     Not Jinja globals: Jinja copies the globals with Pelican's context (some
     150 names) into a new dict for every page it renders and again for
-    every include, and five more names are five more on every copy. On the
+    every include, and each helper's name is one more on every copy. On the
     benchmark's site they also pushed those dicts past a size at which
     CPython grows them: 8 to 12 % of the plugin's whole cost.
     """
