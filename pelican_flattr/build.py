@@ -383,6 +383,10 @@ class Messages:
     # the pages that had it, and the text around that count of the line
     # that says it at the build's end (``say_page_counts``).
     page_counts: dict[str, list[Any]] = field(default_factory=dict)
+    # The message that names the one cause many of the problems share (the
+    # URL guard's summary of URLs changed alike), for the last word of a
+    # strict build whose log shows no error (``_unseen_problem``).
+    shared_cause: str | None = None
 
 
 @dataclass(eq=False, repr=False)
@@ -1501,12 +1505,16 @@ def development_build(settings: FlattrSettings) -> str:
 
 
 def _unseen_problem(problems: list[str]) -> str:
-    """The first of ``problems`` when the log shows no error (``pelican
-    -q`` shows critical messages alone), for the build's last message: a
-    CI log said that the build failed, and not why."""
+    """The first of ``problems`` (or the cause many of them share) when the
+    log shows no error (``pelican -q`` shows critical messages alone), for
+    the build's last message: a CI log said that the build failed, and not
+    why."""
     if logger.isEnabledFor(logging.ERROR):
         return ""
     more = " (build without -q to see every one)" if len(problems) > 1 else ""
+    # Of a mass URL change, the summary's one fix, not the first file's pin.
+    if current.messages.shared_cause is not None:
+        return f"; {current.messages.shared_cause}{more}"
     return f"; the first: {problems[0]}{more}"
 
 

@@ -1173,6 +1173,7 @@ def _warn_about_url_changes(
     say_summary = logger.error if settings.strict else logger.warning
     if summary is not None and causes.alike is not None:
         say_summary("pelican-flattr: %s%s", site, summary)
+        build.current.messages.shared_cause = site + summary
     for message in said:
         build.warn(site + message)
     if settings.strict:

@@ -1002,10 +1002,15 @@ def test_local_thing_urls_on_a_public_site_are_a_problem(
             )
 
 
-def _pelican(tmp_path, *settings, options=()):
+def _pelican(tmp_path, *settings, options=(), files=None):
+    """``pelican`` run on ``files`` (by default one article with a broken
+    owner), written to ``content`` in ``tmp_path`` (again for a rebuild)."""
     content = tmp_path / "content"
-    content.mkdir()
-    (content / "a.md").write_text(article("Broken owner", "Alice", flattr_owner="x:y"))
+    content.mkdir(exist_ok=True)
+    if files is None:
+        files = {"a.md": article("Broken owner", "Alice", flattr_owner="x:y")}
+    for name, text in files.items():
+        (content / name).write_text(text)
     # The pelican of the environment running the tests, never another one
     # on PATH, which might not have this plugin installed.
     pelican = Path(sys.executable).with_name("pelican")
@@ -1044,6 +1049,30 @@ def test_a_quiet_strict_pelican_command_says_why_it_failed(tmp_path):
     assert result.returncode == 1, output
     assert "build failed; the first: a.md: " in output
     assert "flattr_owner" in output and "Traceback" not in output
+
+
+def test_a_quiet_strict_build_names_the_cause_urls_changed_alike_share(
+    tmp_path, monkeypatch
+):
+    # Its last word named the first file's own fix (pin its old URL), where
+    # one setting moved them all; the log held nothing else to say so.
+    monkeypatch.setenv("COLUMNS", "1000")  # one line, not cut by rich's column
+    files = {
+        f"post-{number}.md": article(f"Post {number}", "Alice") for number in range(6)
+    }
+    owner = 'FLATTR_AUTHORS={"Alice": "alice"}'
+    first = _pelican(tmp_path, owner, files=files)
+    assert first.returncode == 0, first.stdout + first.stderr
+    moved = ('ARTICLE_URL="posts/{slug}/"', 'ARTICLE_SAVE_AS="posts/{slug}/index.html"')
+    result = _pelican(
+        tmp_path, owner, "FLATTR_STRICT=true", *moved, options=["-q"], files={}
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1, output
+    assert "6 problems and FLATTR_STRICT is on: build failed; " in output
+    assert "6 of the 6 changed thing URLs changed alike" in output
+    assert "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting" in output
+    assert "the first:" not in output and "Traceback" not in output
 
 
 def test_lenient_pelican_command_exits_0(tmp_path):
