@@ -62,7 +62,6 @@ from .addresses import (
 )
 from .audit_feeds import check_feed, report_unrecorded_site_link
 from .audit_output import (
-    OutputFolderError,
     SiteFiles,
     check_output_folder,
     is_earlier_manifest,
@@ -85,10 +84,7 @@ from .audit_settings import (
     SiteLanguages,
     check_manifest_site,
     climbs_out,
-    language_manifests_from_settings,
-    site_from_settings,
     siteurl_not_compared,
-    stores_from_settings,
 )
 from .audit_tags import scan_page, url_parameters
 from .identifiers import hash_email
@@ -114,27 +110,18 @@ try:
 except ImportError:
     _brotli_module = None
 
-# What the audit gives the commands and tests, its own and its helpers'.
+# What the commands and tests import from the audit, its own and its
+# helpers' (``scan_page`` and ``redact`` too, for one place to find them).
 __all__ = [
-    "CHUNK_OVERLAP",
     "CHUNK_SIZE",
-    "FEED_SUFFIXES",
     "GZIP_LEAST_READ",
     "GZIP_MOST_RATIO",
-    "HTML_SUFFIXES",
+    "MAX_PAGE_BYTES",
     "PROBLEM_KINDS",
-    "AuditReport",
-    "ManifestError",
-    "OutputFolderError",
     "audit_site",
-    "language_manifests_from_settings",
     "redact",
     "scan_page",
-    "site_files",
-    "site_folders",
-    "site_from_settings",
     "siteurl_not_compared",
-    "stores_from_settings",
 ]
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -411,8 +398,8 @@ _SITEURL = re.compile(r'"siteurl":\s*("(?:[^"\\]|\\.)*")')
 
 
 def _head_siteurl(path: Path) -> str | None:
-    """The siteurl of the manifest at ``path``, read from its first 4 KB
-    (as ``not_a_manifest`` reads them); None when not found there."""
+    """The siteurl of the manifest at ``path``, read from its first 4 KB;
+    None when not found there."""
     try:
         with path.open("rb") as file:
             head = file.read(4096).decode("utf-8", "replace")
@@ -1157,7 +1144,7 @@ def _check_compressed_copy(
     pelican-precompress compresses robots.txt and search.json too, and
     nginx sends what they hold. Brotli and zstd copies (``page.html.br``)
     are compared too, Brotli ones with the brotli module, and ones the
-    audit cannot read by their age (see ``_is_copy_by_age``); they are not
+    audit cannot read by their age (see ``_copy_noted_by_age``); they are not
     read for addresses.
     """
     if relative in audit.unread:
@@ -1212,7 +1199,7 @@ def _is_copy_as_built(audit: Audit, path: Path, relative: str) -> bool | None:
     elif suffix == ".br" and _brotli is not None:
         blocks = _unbrotlied(path)
     else:
-        return _is_copy_by_age(audit, path, relative, original)
+        return _copy_noted_by_age(audit, path, relative)
     try:
         # Read no further than the original: no bomb holds it up.
         if file_holds(path.with_suffix(""), blocks):
@@ -1272,13 +1259,11 @@ def _copy_fix(original: str) -> str:
     )
 
 
-def _is_copy_by_age(
-    audit: Audit, path: Path, relative: str, original: str
-) -> bool | None:
-    """Whether ``path``, a copy of ``original`` the audit cannot read (a
-    zstd one, or Brotli without the brotli module), may be a copy of it as
-    built: True, but noted (``Audit.unread_older_copies``) when it is older
-    than ``original``; None when their ages cannot be told.
+def _copy_noted_by_age(audit: Audit, path: Path, relative: str) -> bool | None:
+    """Whether ``path``, a compressed copy of a page that the audit cannot
+    read (a zstd one, or Brotli without the brotli module), may be a copy
+    of it as built: True, but noted (``Audit.unread_older_copies``) when it
+    is older than the page; None when their ages cannot be told.
     pelican-precompress writes its copies after the build writes the page
     and keeps an existing one by default, so an older copy may be an
     earlier build's; but with PRECOMPRESS_OVERWRITE it keeps an older one

@@ -24,8 +24,10 @@ from feedgenerator.django.utils.encoding import iri_to_uri
 
 from .lazy_regex import lazy_regex
 
-# Keys this plugin adds to feedgenerator's feed and item dicts.
+# The key this plugin adds to feedgenerator's feed and item dicts.
 FEED_PAYMENT_KEY = "flattr_payment_url"
+# What Pelican's FEED_APPEND_REF appends to each item's link: taken off
+# again to find the item's thing (``item_key``).
 REF_SUFFIX = "?ref=feed"
 # The item's payment URL quoted as an XML attribute value, as written.
 _ITEM_HREF_KEY = "flattr_payment_href"

@@ -96,7 +96,8 @@ class UrlChange:
     # the URL with now, named so that the operator sees who loses out.
     new_owner: str | None = None
     # The source's slug in the new build (Pelican's ``content.slug``), given
-    # where the URLs differ in one part alone (``with_slugs``): a retitled
+    # to each change whose URLs its slug may explain (``with_slugs``, as
+    # ``_slug_tells`` selects them): a retitled
     # article's slug, derived from its title, changes with it, and its old
     # slug written back keeps both its page and its thing at the old URL.
     slug: str | None = None
@@ -441,7 +442,8 @@ class UrlChange:
     def _old_language(self) -> str | None:
         """The language code the old URL held after the slug, as
         ``{slug}-{lang}`` (Pelican's ARTICLE_LANG_URL and PAGE_LANG_URL),
-        where the URL now holds the slug alone: the content's ``Lang`` or
+        or as a folder of its path (``_language_folder_between``), where
+        the URL now holds the slug alone: the content's ``Lang`` or
         ``DEFAULT_LANG`` may have changed, not its slug. A code is one
         Flattr has a language for (``de``, ``pt_BR``), not any word
         ("post-old" was a slug); None else."""
@@ -496,7 +498,9 @@ class UrlChange:
 
     def _new_language(self) -> str | None:
         """The language code the new URL holds after the slug, as
-        ``{slug}-{lang}``, where the old URL holds the slug alone: the
+        ``{slug}-{lang}``, or as a folder of its path
+        (``_language_folder_between``), where the old URL holds the slug
+        alone: the
         content's ``Lang`` or ``DEFAULT_LANG`` may have changed (see
         ``_old_language``); None else."""
         slug, new = self.slug, self.new_url
@@ -732,9 +736,11 @@ def _with_old_hosts(
 
 
 def with_slugs(changes: list[UrlChange], contents_of: ContentsOf) -> list[UrlChange]:
-    """``changes``, each URL changed within one part of its path
-    (``in_one_part``) given its source's slug, as ``contents_of`` reads
-    it: asked only when there is one. One another source took too: its
+    """``changes``, each one whose URLs its slug may explain (as
+    ``_slug_tells`` selects them: changed within one part of the path, or a
+    language code moved) given its source's slug, language and whether it
+    is translated, as ``contents_of`` reads them: asked only when there is
+    one. One another source took too: its
     new URL may hold a language code after the slug (``_new_language``)."""
     wanted = {change.source for change in changes if _slug_tells(change)}
     if not wanted:
@@ -2405,10 +2411,10 @@ def compare_manifests(
                 OwnerChange(entry["url"], now["source"], _owner(entry), _owner(now))
             )
     old_urls = {entry["url"] for entry in old}
-    moved_sources = {change.source for change in changes if change.new_url}
+    changed_sources = {change.source for change in changes if change.new_url}
     added = tuple(
         entry
         for entry in sorted(new, key=lambda e: e["url"])
-        if entry["url"] not in old_urls and entry["source"] not in moved_sources
+        if entry["url"] not in old_urls and entry["source"] not in changed_sources
     )
     return ManifestDiff(tuple(changes), tuple(owner_changes), added, tuple(moves))
