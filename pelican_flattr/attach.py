@@ -953,7 +953,7 @@ def _unknown_fields_of(content: Any, names: list[str]) -> Iterator[tuple[str, st
     ``content`` that look like one of this plugin's but are none, for
     ``_warn_by_files``; but not one that ``DEFAULT_METADATA`` or
     ``EXTRA_PATH_METADATA`` gave it, named for the setting, once
-    (``unknown_setting_fields``)."""
+    (``unknown_setting_field_warnings``)."""
     source = build.source_path(content)
     for name in names:
         if given_by_setting(content, name, source) is None:

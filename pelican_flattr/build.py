@@ -37,7 +37,7 @@ from .resolve import (
     default_language_warnings,
     default_owner_warning,
     settings_metadata_problems,
-    unknown_setting_fields,
+    unknown_setting_field_warnings,
 )
 from .settings import (
     FlattrSettings,
@@ -903,7 +903,7 @@ def _settings_warnings(state: BuildState) -> tuple[list[str], list[str]]:
     settings = state.pelican.settings
     strict = (
         unknown_settings(settings)
-        + unknown_setting_fields(settings)
+        + unknown_setting_field_warnings(settings)
         + backslash_warnings(settings)
     )
     owner_warning = default_owner_warning(settings)

@@ -120,9 +120,9 @@ BUTTON_CLASS = "flattr-button"
 PAYMENT_LINK_START = '<link rel="payment"'
 # The payment link's text as this plugin writes it, up to its href's value.
 _OWN_PAYMENT_LINK = f'{PAYMENT_LINK_START} type="text/html" title="Flattr this!" href="'
-# How a page shows that it holds the loader already. The mark starts with
-# "<", which an article's own text (a post about the plugin, quoting its
-# markup) always carries escaped.
+# How a page shows an embedded button, which load.js replaces. The mark
+# starts with "<", which an article's own text (a post about the plugin,
+# quoting its markup) always carries escaped.
 _EMBEDDED_MARK = '<a class="FlattrButton '
 _FLATTR_URL = "https://flattr.com/"
 _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
@@ -130,7 +130,8 @@ _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
 # controls and spaces at either end, and ASCII tabs and newlines anywhere.
 _URL_ENDS = "".join(map(chr, range(0x21)))
 _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
-_SCHEME = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# A URL's scheme, as urlsplit reads it.
+_SCHEME = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # What NFKC leaves of the ideographic full stops (U+3002, U+FF61), which
 # IDNA reads as "." between a host's labels, as it does the full-width one.
 _IDEOGRAPHIC_FULL_STOP = "\u3002"
@@ -967,8 +968,9 @@ def may_show_button(page: str, start: int = 0) -> bool:
 def own_buttons_shown(
     page: str, content_thing: ContentThing, auto_submit_url: str, in_doubt: bool = False
 ) -> int:
-    """How many buttons the helpers rendered for ``content_thing`` ``page``
-    shows a reader, in either style: another article's button (a
+    """How many buttons for ``content_thing`` (the helpers', or a theme's
+    own link with the plugin's classes) ``page`` shows a reader, in either
+    style: another article's button (a
     sidebar's, a listing's) does not stand in for it, nor one where no
     reader sees it (``unseen_by_any_reader``).
 
@@ -1344,10 +1346,6 @@ def blocked_over_https(src: str, siteurl: str) -> bool:
         and scheme[1].lower() == "http"
         and not siteurl.lower().startswith("http:")
     )
-
-
-# A URL's scheme, as urlsplit reads it.
-_SCHEME = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def pushes_charset_out(page: str, auto_submit_url: str) -> bool:
@@ -1901,7 +1899,7 @@ def inject(
         auto_submit_url = auto_submit_url or content_thing.auto_submit_url
         escaped_href = _url_attribute(auto_submit_url)
         if head_end >= 0 and not head_printed:
-            head_tags = _head_insertion(
+            head_insertion = _head_insertion(
                 page,
                 content_thing,
                 head_end=head_end,
@@ -1911,9 +1909,9 @@ def inject(
                 others_printed=others_printed,
                 reports=reports,
             )
-            if head_tags is not None:
-                insertions.append(head_tags[0])
-                removals = head_tags[1]
+            if head_insertion is not None:
+                insertions.append(head_insertion[0])
+                removals = head_insertion[1]
         button_tags = _button_insertion(
             page,
             content_thing,

@@ -371,7 +371,7 @@ def field_read_as_text_message(written: str, meant: str, source_path: str) -> st
     )
 
 
-def unknown_setting_fields(settings: Mapping[str, Any]) -> list[str]:
+def unknown_setting_field_warnings(settings: Mapping[str, Any]) -> list[str]:
     """What to say, once for the setting, of each field in
     ``DEFAULT_METADATA``, or in an entry of ``EXTRA_PATH_METADATA``, that
     ``unknown_fields`` names: the files it gives it would otherwise say it
@@ -1669,7 +1669,7 @@ def _og_locale(page_lang: str, flattr_code: str) -> str:
     a territory takes the one its script is most written in (``zh-Hant`` is
     ``zh_TW``), else the Flattr code's when they are the same language
     (``en`` becomes ``en_GB``), else that of Flattr's code for the page's
-    language (``en`` of a thing in ``de_AT`` is ``en_GB`` too); a language
+    language (``en`` of a thing in ``de_DE`` is ``en_GB`` too); a language
     Flattr has no code for, without one, is given alone (``uz``): a
     territory guessed for it would be a claim the page never made, and the
     stand-in code's would name another language. A tag with no language of

@@ -130,7 +130,7 @@ class Thing:
         last = _last_auto_submit
         if last is not None and last[0] is self:
             return last[1]
-        # parameters(), encoded: the values that repeat across things are
+        # The auto-submit parameters, encoded: the values that repeat across things are
         # encoded once, not once per thing.
         owner, repeated = self.owner, _percent_encode_repeated
         url = (
@@ -975,8 +975,8 @@ def check_pinned_url(url: str) -> str | None:
     Its path may hold what a computed thing URL holds (``url_safe``), which
     earlier builds published (a no-break space in a slug), so that a URL
     the URL guard advises pinning is one the build accepts; but not '"',
-    "<" or ">" (``_NOT_IN_PIN``). Its scheme and host are checked as any
-    URL's.
+    "<", ">" or a bidirectional control (``_NOT_IN_PIN``). Its scheme and
+    host are checked as any URL's.
     """
     if not isinstance(url, str) or not url.strip():
         return "is empty"
@@ -1063,10 +1063,12 @@ def holds_lone_surrogate(text: str) -> bool:
     return _LONE_SURROGATE.search(text) is not None
 
 
-# Two of _absolute_url_problem's answers, which read_settings words for
+# One of _absolute_url_problem's answers, which read_settings words for
 # the site's base URL in its own way.
-INVALID_URL = "is not a valid URL"
 CREDENTIALS_IN_URL = "holds a user name or password before its host (user:password@)"
+# The answer for a URL that urlsplit, or the IPv6 address in its brackets,
+# refuses.
+_INVALID_URL = "is not a valid URL"
 
 
 # The answers for a URL that is no absolute http(s) URL at all, which
@@ -1105,7 +1107,7 @@ def _absolute_url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 (raises for a port that is no number, or too big)
     except ValueError as error:  # an unclosed "[", a host that NFKC changes
         # urllib's message repeats the host part, where an address may be.
-        return f"{INVALID_URL} ({redact_encoded_addresses(str(error))})"
+        return f"{_INVALID_URL} ({redact_encoded_addresses(str(error))})"
     if parts.scheme not in ("http", "https"):
         return NOT_ABSOLUTE
     if not parts.netloc or hostname is None:
@@ -1126,14 +1128,14 @@ def _host_problem(netloc: str) -> str | None:
         # anything after the "]" ([::1]x/): browsers refuse each.
         literal, after = bracketed.groups()
         if after and not after.startswith(":"):
-            return f"{INVALID_URL} (something other than a port follows its ']')"
+            return f"{_INVALID_URL} (something other than a port follows its ']')"
         try:
             address = ipaddress.IPv6Address(literal)
         except ValueError:
             address = None
         if address is None or address.scope_id is not None:
             return (
-                f"{INVALID_URL} (what its brackets hold is no IPv6 address "
+                f"{_INVALID_URL} (what its brackets hold is no IPv6 address "
                 "without a zone, such as [2001:db8::1])"
             )
         return None

@@ -27,7 +27,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.identifiers import hash_email
-from pelican_flattr.resolve import unknown_setting_fields
+from pelican_flattr.resolve import unknown_setting_field_warnings
 from pelican_flattr.settings import shown_author
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
@@ -3240,7 +3240,7 @@ def test_an_extra_path_metadata_entry_named_for_an_address_is_said_without_it(
     assert not any("carol@example.org" in message for message in said), said
     # The plugin's log hides an address in any message; the entry is named
     # without it before that, not left to the log alone.
-    (direct,) = unknown_setting_fields(
+    (direct,) = unknown_setting_field_warnings(
         {"EXTRA_PATH_METADATA": {key: {"flattr_ownr": 1}}}
     )
     assert direct.startswith("EXTRA_PATH_METADATA['[address]/post.md']: ")
