@@ -319,6 +319,11 @@ class GuardNotes:
     # (FLATTR_ACCEPT_URL_CHANGES), as the guard read them (those no thing has
     # now, and those another owner's thing has), beside left_by_guard.
     released_by_guard: dict[str, str] = field(default_factory=dict)
+    # Source -> what Pelican's readers made of a file the guard read again
+    # (``url_guard_build._skipped``): its SkipStub when Pelican skips it,
+    # else None. The guard asks for the contents of changed sources more
+    # than once, and a file is read again only once.
+    read_again: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)

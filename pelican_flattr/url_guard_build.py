@@ -1067,16 +1067,23 @@ def _skipped(sources: Collection[str]) -> Iterator[tuple[str, Any]]:
 
     generators = build.current.generators
     tried = getattr(generators[0], "context", {}) if generators else {}
-    unread = [s for s in sources if s not in tried.get("generated_content", {})]
-    if not unread:
-        return
-    settings = build.current.pelican.settings
-    # A file is skipped whatever its kind: each is read as an article (no
-    # page files listed).
-    read = contents_in(settings, settings["PATH"], lambda: (), unread)
-    for source, content in read:
-        if is_skipped(content):
-            yield source, content
+    read_again = build.current.guard.read_again
+    unread = [
+        s
+        for s in sources
+        if s not in read_again and s not in tried.get("generated_content", {})
+    ]
+    if unread:
+        settings = build.current.pelican.settings
+        # A file is skipped whatever its kind: each is read as an article
+        # (no page files listed).
+        read = dict(contents_in(settings, settings["PATH"], lambda: (), unread))
+        for source in unread:
+            content = read.get(source)
+            read_again[source] = content if is_skipped(content) else None
+    for source in sources:
+        if read_again.get(source) is not None:
+            yield source, read_again[source]
 
 
 def _not_said_inside(unresolved: list[UrlChange]) -> list[UrlChange]:

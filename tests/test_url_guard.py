@@ -3803,6 +3803,24 @@ def test_a_skipped_source_is_told_to_remove_its_skip_status(tmp_path, flattr_log
 
 
 @needs_skip_status
+def test_a_skipped_source_is_read_again_once_a_build(tmp_path, monkeypatch):
+    # Pelican keeps nothing of a file it skips, so the guard reads it again;
+    # each of its steps that asks for contents read it once more.
+    from pelican_flattr import diff_command
+
+    read = []
+
+    def counted(settings, folder, page_files, sources):
+        read.extend(sources)
+        return contents_in(settings, folder, page_files, sources)
+
+    contents_in = diff_command.contents_in
+    monkeypatch.setattr(diff_command, "contents_in", counted)
+    _a_skipped(tmp_path)
+    assert read == ["a.md"]
+
+
+@needs_skip_status
 @pytest.mark.parametrize(
     ("settings", "entry"),
     [
