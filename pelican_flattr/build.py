@@ -348,6 +348,11 @@ class BuildProgress:
     # Whether the URL guard ran (or was skipped as the settings say): a
     # strict build that fails before says that more problems may follow.
     guard_reached: bool = False
+    # Whether it compared this build's things with its baseline: a strict
+    # build it fails then keeps its manifest for pelican-flattr diff
+    # (``finish.keep_failed_build_manifest``); one it gave up on (a baseline
+    # it cannot read) has nothing to list.
+    guard_compared: bool = False
 
 
 @dataclass(eq=False, repr=False)

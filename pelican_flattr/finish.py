@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from . import build
@@ -68,11 +69,17 @@ def finish_build(pelican: Any) -> None:
         # audit passed. The guard compares the build's things, not the
         # manifest, so it needs none; a manifest that cannot be written is
         # a problem said after the guard's (one its failure leaves unsaid).
-        guard_thing_urls(settings)
+        try:
+            guard_thing_urls(settings)
+        except build.FlattrBuildError:
+            if build.current.progress.guard_compared:
+                keep_failed_build_manifest(settings)
+            raise
         write_manifest(settings)
         # Problems found while pages were written (a template's wrong helper
         # argument) fail a strict build too, whatever the guard found.
         build.fail_if_strict()
+        forget_failed_build_manifest(settings)
     except Exception:
         # Pelican's --fatal makes its logger raise at a warning or an error
         # (the URL guard's, a check's): the build fails with its pages
@@ -123,11 +130,70 @@ def warn_about_pages_not_completed() -> None:
     )
 
 
-def write_manifest(settings: FlattrSettings) -> None:
-    """Write the manifest of this build's things (said when it cannot be),
-    and close the spool of their auto-submit URLs."""
+def forget_failed_build_manifest(settings: FlattrSettings) -> None:
+    """Remove the manifest a failed strict build kept beside the baseline
+    (``FlattrSettings.failed_build_manifest_path``) once a build of the
+    site has not failed: left there, the ``pelican-flattr diff`` command of
+    an old log compared the things of a build since replaced. Not a
+    development build's: a preview between the failed build and the
+    command compares nothing, and replaces nothing."""
+    kept = settings.failed_build_manifest_path
+    # One stat a build: a copy is there only after a failed build.
+    if kept is None or not os.path.lexists(kept) or build.development_build(settings):
+        return
+    try:
+        # Only a manifest: a file of the operator's own under this name,
+        # or a link, is not the plugin's to remove.
+        if not os.path.islink(kept) and not_a_manifest(kept) is None:
+            kept.unlink()
+    except OSError as error:
+        logger.warning(
+            "pelican-flattr: cannot remove %s, the manifest an earlier build "
+            "that failed kept for pelican-flattr diff: %s",
+            kept,
+            error,
+        )
+
+
+def keep_failed_build_manifest(settings: FlattrSettings) -> None:
+    """Write the manifest of a strict build that its URL guard failed
+    beside the guard's baseline (``FlattrSettings.failed_build_manifest_path``),
+    out of the output, which must hold none: the guard's summary gives
+    ``pelican-flattr diff BASELINE KEPT --old-urls`` to list the old URLs
+    of a deliberate change of many, and without this file that list took a
+    second build without FLATTR_STRICT."""
+    kept = settings.failed_build_manifest_path
+    if kept is None:
+        return
+    try:
+        # Only a manifest is replaced, as in the output: not a file of the
+        # operator's own that has this name.
+        in_the_way = not_a_manifest(kept)
+        if in_the_way is None:
+            write_atomically(kept, _manifest_chunks(settings))
+        why = None if in_the_way is None else f"it {in_the_way}"
+    except OSError as error:
+        why = why_unwritten(error, kept)
+    if why is None:
+        logger.info(
+            "pelican-flattr: kept this failed build's manifest as %s, out of its "
+            "output, for pelican-flattr diff",
+            kept,
+        )
+    else:
+        logger.warning(
+            "pelican-flattr: cannot keep this failed build's manifest as %s for "
+            "pelican-flattr diff: %s; a build without FLATTR_STRICT writes one "
+            "to compare",
+            kept,
+            why,
+        )
+
+
+def _manifest_chunks(settings: FlattrSettings) -> Iterator[str]:
+    """The manifest of this build's things, in chunks to write."""
     state = build.current
-    chunks = manifest_chunks(
+    return manifest_chunks(
         settings.siteurl,
         state.content_things,
         state.feeds.by_source,
@@ -137,6 +203,13 @@ def write_manifest(settings: FlattrSettings) -> None:
         feed_payment_links=settings.feeds,
         site_payment_link=state.feeds.site_payment_url,
     )
+
+
+def write_manifest(settings: FlattrSettings) -> None:
+    """Write the manifest of this build's things (said when it cannot be),
+    and close the spool of their auto-submit URLs."""
+    state = build.current
+    chunks = _manifest_chunks(settings)
     path = settings.manifest_path
     try:
         # Only a manifest is replaced: FLATTR_MANIFEST may name an article,

@@ -754,6 +754,27 @@ class FlattrSettings:
     summary_max_length: int | None = 50
     summary_max_paragraphs: int | None = None
 
+    @property
+    def failed_build_manifest_path(self) -> Path | None:
+        """Where a strict build that fails keeps the manifest it wrote, which
+        its output must not hold (an audit refuses that output until a build
+        passes): beside the URL guard's baseline, named for it, so that
+        ``pelican-flattr diff BASELINE KEPT --old-urls``, which the guard's
+        summary gives, runs on the failed build's things without a second
+        build. None where no guard keeps a baseline, or where the baseline
+        lies in the output, which a deploy would publish the copy with."""
+        if not self.url_guard:
+            return None
+        baseline = self.url_baseline_path
+        kept = baseline.with_name(
+            f"{baseline.stem}.failed-build-manifest{baseline.suffix or '.json'}"
+        )
+        output = os.path.abspath(self.output_path)
+        with contextlib.suppress(ValueError):  # on two drives (Windows)
+            if os.path.commonpath([output, os.path.abspath(kept)]) == output:
+                return None
+        return kept
+
 
 def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = settings.get(name, DEFAULTS[name])

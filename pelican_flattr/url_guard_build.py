@@ -201,6 +201,7 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         for warning in near_miss_warnings(loose):
             logger.warning("pelican-flattr: %s%s", build.site_label(), warning)
     _warn_about_owner_changes(settings, noted.owner_changes, changes)
+    build.current.progress.guard_compared = True
     build.fail_if_strict()
     let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)
     kept = next_baseline(
@@ -1164,12 +1165,14 @@ def _warn_about_url_changes(
     causes = shared_causes(told, settings.siteurl, slugify_source)
     said, unsaid, summary = url_change_warnings(
         told,
-        _listing(settings, from_baseline=True),
+        _listing(settings, failing=settings.strict, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
         settings.store_path,
         slugify_source,
-        old_urls=_listing(settings, from_baseline=True, option="--old-urls"),
+        old_urls=_listing(
+            settings, failing=settings.strict, from_baseline=True, option="--old-urls"
+        ),
         kept=len(lost),
         released=released,
         causes=causes,
@@ -1224,7 +1227,7 @@ def _warn_about_owner_changes(
     for line in owner_change_warnings(
         _with_names(settings, owner_changes),
         baseline_kept=failing,
-        listing=_listing(settings),
+        listing=_listing(settings, failing=failing),
         store=settings.store_path,
     ):
         logger.warning("pelican-flattr: %s%s", build.site_label(), line)
@@ -1346,7 +1349,11 @@ def _write_next_baseline(
 
 
 def _listing(
-    settings: FlattrSettings, *, from_baseline: bool = False, option: str = ""
+    settings: FlattrSettings,
+    *,
+    failing: bool,
+    from_baseline: bool = False,
+    option: str = "",
 ) -> str:
     """The ``pelican-flattr diff`` command that lists every change the guard
     found, with its files, for the summary of a long list: of URL changes
@@ -1354,18 +1361,24 @@ def _listing(
     old URL until it is resolved (a site whose output is deleted before
     each build keeps no old manifest); of owner changes from a copy of the
     old manifest, as the baseline of a build that passes takes the new
-    owner; with ``option`` (``--old-urls``) after its arguments. Paths are
+    owner; with ``option`` (``--old-urls``) after its arguments. The new
+    manifest of a build that is ``failing`` (a strict one, with problems) is
+    the copy it keeps out of its output. Paths are
     quoted as the shell of this system needs them (a space in a folder's
     name), so that the command runs as written."""
     arguments = " ".join(filter(None, ["--settings SETTINGS_FILE", option]))
-    if settings.strict:
-        # A strict build that fails removes its manifest.
+    kept = settings.failed_build_manifest_path if failing else None
+    if failing and kept is None:
+        # A strict build that fails removes its manifest, and keeps no copy
+        # where its output would publish it.
         new = (
             f"NEW_MANIFEST {arguments} (NEW_MANIFEST the one a build without "
             "FLATTR_STRICT writes, as this failed build removes its own"
         )
     else:
-        new = f"{command_line([str(settings.manifest_path)])} {arguments}"
+        # A strict build that fails keeps its manifest beside the baseline.
+        new = command_line([str(kept or settings.manifest_path)])
+        new = f"{new} {arguments}"
     if from_baseline:
         # diff compares one site's files: a thing that moved to another
         # site of the run shows there as gone, its fix for a lost thing
@@ -1378,10 +1391,10 @@ def _listing(
         baseline = str(settings.url_baseline_path)
         return (
             f"{command_line(['pelican-flattr', 'diff', baseline])} {new}"
-            + (")" if settings.strict else "")
+            + (")" if failing and kept is None else "")
             + elsewhere
         )
-    opened = "; " if settings.strict else " ("
+    opened = "; " if failing and kept is None else " ("
     return (
         f"pelican-flattr diff OLD_MANIFEST {new}{opened}OLD_MANIFEST a copy of "
         "the manifest as last published)"

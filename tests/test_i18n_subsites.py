@@ -1270,6 +1270,29 @@ def test_a_shared_thing_an_earlier_baseline_holds_is_let_go(tmp_path):
         assert [m for m in built.messages if change in m] != [], change
 
 
+def test_a_failed_strict_build_keeps_each_sites_manifest_beside_its_baseline(
+    tmp_path,
+):
+    # A language's site whose URL guard fails the build keeps its manifest
+    # beside its own baseline, for the diff command its summary gives.
+    settings = {"FLATTR_USERNAME": "site", "I18N_UNTRANSLATED_ARTICLES": "keep"}
+    files = {"b.md": BETA, "b-de.md": BETA_DE}
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    moved = {
+        "b.md": article("Beta article title", Lang="en", Slug="beta"),
+        "b-de.md": article("Beta article title", Lang="de", Slug="beta"),
+    }
+    built = i18n_build(tmp_path, moved, **settings, FLATTR_STRICT=True)
+    # The German site, built first, fails the run: the main site writes no
+    # pages, and keeps nothing.
+    assert built.status == 1
+    kept = _de_baseline(tmp_path).with_name("url-baseline.failed-build-manifest.json")
+    assert list(tmp_path.rglob("*failed-build*")) == [kept]
+    assert _things(kept.parent, kept.name) == {
+        "b-de.md": (f"{SITEURL}/de/beta.html", "site", "de_DE")
+    }
+
+
 def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     # FLATTR_MANIFEST as an absolute path reaches every language's site as
     # it is: each wrote the same file, and the last one's stood for all.

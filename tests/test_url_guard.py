@@ -1163,15 +1163,13 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     )
     manifest = output / "flattr-manifest.json"
     baseline = tmp_path.joinpath(*BASELINE)
+    # A strict build that fails removes its manifest from the output, and
+    # keeps it beside the baseline for the command.
+    kept = baseline.with_name("url-baseline.failed-build-manifest.json")
 
     def listing(option=""):
-        return f"pelican-flattr diff {baseline} " + (
-            f"NEW_MANIFEST --settings SETTINGS_FILE{option} (NEW_MANIFEST the one "
-            "a build without FLATTR_STRICT writes, as this failed build removes "
-            "its own)"
-            if strict
-            else f"{manifest} --settings SETTINGS_FILE{option}"
-        )
+        new = kept if strict else manifest
+        return f"pelican-flattr diff {baseline} {new} --settings SETTINGS_FILE{option}"
 
     # Deleting the baseline would accept the 3 gone too: said, with the
     # command that prints the old URLs of the changed ones alone.
@@ -1198,6 +1196,30 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
             "pelican-flattr: 28 problems and FLATTR_STRICT is on: build failed"
             in messages
         )
+        # The summary's command runs as it is given, on the failed build's
+        # things: it took a second build without FLATTR_STRICT, which a
+        # publishing CI does not make.
+        assert not manifest.exists()
+        capsys.readouterr()
+        assert main(["diff", str(baseline), str(kept), "--old-urls"]) == 0
+        accepted = capsys.readouterr().out.splitlines()
+        assert accepted == [f"{SITEURL}/post-{n:02}.html" for n in range(25)]
+        assert main(["diff", str(baseline), str(kept), "--gone-urls"]) == 0
+        accepted += capsys.readouterr().out.splitlines()
+        assert len(accepted) == 28
+        # With them accepted the strict build passes, and the copy goes: an
+        # old log's command no longer compares a build since replaced.
+        flattr_log.clear()
+        build(
+            tmp_path,
+            {},
+            FLATTR_STRICT=True,
+            FLATTR_ACCEPT_URL_CHANGES=accepted,
+            **settings,
+        )
+        assert guard_lines(flattr_log) == []
+        assert manifest.exists()
+        assert not kept.exists()
         return
     # The command lists every one, from the baseline: the output of a site
     # deleted before each build keeps no old manifest to copy.
@@ -1210,6 +1232,69 @@ def test_a_whole_site_url_change_is_summed_up(tmp_path, flattr_log, capsys, stri
     flattr_log.clear()
     build(tmp_path, many_articles(25), FLATTR_AUTHORS={"Alice": "alice"})
     assert guard_lines(flattr_log) == gone
+
+
+@pytest.mark.parametrize("where", ["beside the baseline", "in the way", "in output"])
+def test_a_strict_build_the_guard_fails_keeps_its_manifest_out_of_the_output(
+    tmp_path, flattr_log, monkeypatch, where
+):
+    # The manifest goes from the output of a failed strict build (an audit
+    # refuses that output), and its copy beside the baseline is what the
+    # summary's diff command reads. A file of the operator's own there is
+    # left alone, said; a baseline in the output keeps no copy there, which
+    # a deploy would publish.
+    monkeypatch.chdir(tmp_path)
+    settings = {"FLATTR_AUTHORS": {"Alice": "alice"}}
+    if where == "in output":
+        settings["FLATTR_URL_BASELINE"] = "output/url-baseline.json"
+        baseline = tmp_path / "output" / "url-baseline.json"
+    else:
+        baseline = tmp_path.joinpath(*BASELINE)
+    # One gone besides: the summary gives the command that lists the old
+    # URLs of the changed ones alone.
+    output = build(tmp_path, many_articles(6), **settings)
+    (tmp_path / "content" / "p05.md").unlink()
+    kept = baseline.with_name("url-baseline.failed-build-manifest.json")
+    if where == "in the way":
+        kept.mkdir()
+    flattr_log.clear()
+    moved = {"ARTICLE_URL": "posts/{slug}.html", "ARTICLE_SAVE_AS": "posts/{slug}.html"}
+    fails_strict(tmp_path, {}, **moved, **settings)
+    assert not (output / "flattr-manifest.json").exists()
+    ((_, summary),) = summary_lines(flattr_log)
+    said = said_with(flattr_log, "failed build's manifest")
+    if where == "beside the baseline":
+        assert (
+            f"(pelican-flattr diff {baseline} {kept} --settings SETTINGS_FILE "
+            "--old-urls prints them"
+        ) in summary
+        assert said == [], said  # INFO, not shown
+        things = manifest_things(kept.parent, kept.name)
+        assert len(things) == 5
+        assert things["p03.md"]["url"] == f"{SITEURL}/posts/post-03.html"
+        # A preview between the failure and the command compares nothing,
+        # and leaves the copy to the command.
+        build(tmp_path, {}, **moved, **settings, **DEVELOPMENT_SETTINGS["empty"])
+        assert manifest_things(kept.parent, kept.name) == things
+    elif where == "in the way":
+        assert kept.is_dir()
+        assert said == [
+            (
+                "WARNING",
+                f"pelican-flattr: cannot keep this failed build's manifest as "
+                f"{kept} for pelican-flattr diff: it is a folder; a build without "
+                "FLATTR_STRICT writes one to compare",
+            )
+        ]
+    else:
+        assert list(output.glob("*failed*")) == []
+        assert said == []
+        assert (
+            f"(pelican-flattr diff {Path('output', 'url-baseline.json')} "
+            "NEW_MANIFEST --settings SETTINGS_FILE --old-urls (NEW_MANIFEST the "
+            "one a build without FLATTR_STRICT writes, as this failed build "
+            "removes its own) prints them"
+        ) in summary
 
 
 def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
