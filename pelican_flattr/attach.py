@@ -1336,9 +1336,9 @@ _Ownerless = dict[tuple[tuple[str, ...], str], list[tuple[str, bool]]]
 
 # How many authors of contents without an owner get a line of their own,
 # naming their first files (NAMED_SOURCES), before one line says it for
-# them all: README calls authors without Flattr normal, and on a community
-# site a line per article, on every build, would bury the warnings that
-# matter.
+# them all: docs/settings.md calls authors without Flattr normal, and on a
+# community site a line per article, on every build, would bury the
+# warnings that matter.
 _NAMED_AUTHORS = 5
 
 # How many contents with one problem (one bad value of one field, one

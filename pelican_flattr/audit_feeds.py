@@ -381,8 +381,8 @@ def _check_entry_link(
             "inside {% if article.flattr %}: in an Atom feed "
             '<link rel="payment" type="text/html" '
             'href="{{ article.flattr.auto_submit_url|e }}"/>, in RSS the same '
-            "as <atom:link>, with xmlns:atom declared on <rss>; the README's "
-            "Feeds section shows it)"
+            "as <atom:link>, with xmlns:atom declared on <rss>; docs/feeds.md "
+            "shows it)"
         )
     audit.problem(
         kind,

@@ -482,7 +482,7 @@ def _check_unneeded_loader(
     ``<template>`` or a ``<noscript>`` is not in ``tags.loaders``. An
     embedded button in a ``<noscript>`` is one too: ``button-hidden``
     says to move it out, where it needs load.js. A site with embedded
-    buttons may load load.js on its listings itself (README,
+    buttons may load load.js on its listings itself (docs/settings.md,
     FLATTR_INJECT): only a plain site's are checked."""
     if not tags.loaders:  # the usual page: nothing more to look at
         return
@@ -532,7 +532,7 @@ def _promises_no_request(
     (``ManifestIndex.plain_only``), that shows no embedded button (in a
     ``<noscript>`` too: ``button-hidden`` says to move it out, where it
     needs load.js). A site with embedded buttons may load load.js on its
-    listings itself (README, FLATTR_INJECT)."""
+    listings itself (docs/settings.md, FLATTR_INJECT)."""
     plain = (
         thing["button"] == "plain" if thing is not None else audit.manifest.plain_only
     )

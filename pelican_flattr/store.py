@@ -934,7 +934,7 @@ def migrated_notice(shown_path: str, old: int) -> str:
         f"store {shown_path} migrated from schema version {old} to "
         f"{SCHEMA_VERSION}: earlier versions of pelican-flattr refuse it from "
         "now on (a web hook receiver of one still running answers every "
-        "delivery 503); the README's Upgrading section says how to go back"
+        "delivery 503); docs/upgrading.md says how to go back"
     )
 
 

@@ -97,8 +97,8 @@ def _in_a_feed(helper: str) -> bool:
     _report_call(
         f"{helper}() prints HTML for a page's head, which has no place in a "
         "feed (it would be no well-formed XML), so it printed nothing: in a "
-        "feed, write each entry's payment link as the README's Feeds section "
-        'shows: <link rel="payment" type="text/html" '
+        "feed, write each entry's payment link as docs/feeds.md shows: "
+        '<link rel="payment" type="text/html" '
         'href="{{ article.flattr.auto_submit_url|e }}"/>'
     )
     return True

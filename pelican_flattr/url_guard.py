@@ -107,7 +107,7 @@ class UrlChange:
     lang: str | None = None
     # Whether it has translations, or is one (read with its slug).
     translated: bool = False
-    # The entry of EXTRA_PATH_METADATA that pins the source (the README
+    # The entry of EXTRA_PATH_METADATA that pins the source (docs/url-guard.md
     # pins old URLs there): the one that gives its new URL; of a source
     # gone, the one of its path that holds the old URL, and names no file
     # now (``_with_pins``).

@@ -4179,8 +4179,8 @@ TEMPLATE_FEED_ADVICE = (
     "A template's (TEMPLATE_PAGES)? give each entry its link there, inside "
     '{% if article.flattr %}: in an Atom feed <link rel="payment" '
     'type="text/html" href="{{ article.flattr.auto_submit_url|e }}"/>, in RSS '
-    "the same as <atom:link>, with xmlns:atom declared on <rss>; the README's "
-    "Feeds section shows it"
+    "the same as <atom:link>, with xmlns:atom declared on <rss>; docs/feeds.md "
+    "shows it"
 )
 
 
@@ -7266,7 +7266,7 @@ _PAYMENT_LINE = PODCAST[: PODCAST.index("PAYMENT")].count("\n") + 1
 _FEED_HELPER_ERROR = (
     ":{line}: {}() prints HTML for a page's head, which has no place in a feed "
     "(it would be no well-formed XML), so it printed nothing: in a feed, write each "
-    "entry's payment link as the README's Feeds section shows: "
+    "entry's payment link as docs/feeds.md shows: "
     '<link rel="payment" type="text/html" '
     'href="{{{{ article.flattr.auto_submit_url|e }}}}"/>'
 )

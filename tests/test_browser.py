@@ -322,10 +322,11 @@ def test_the_readmes_focus_rule_shows_the_focus_in_notmyidea(
     flattr_sites, browser_page
 ):
     """notmyidea's "a {outline: 0}" leaves the injected button no visible
-    focus; the README's rule for such a theme's stylesheet gives it back."""
+    focus; the README's rule for such a theme's stylesheet (docs/things.md)
+    gives it back."""
     from conftest import ROOT, article, build
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "things.md").read_text(encoding="utf-8")
     (rule,) = re.findall(
         r"```css\n(\s*\.flattr-button:focus-visible \{.*?\})", readme, re.S
     )

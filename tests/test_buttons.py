@@ -4224,9 +4224,9 @@ def test_the_plain_buttons_hidden_part_has_a_class_for_a_strict_csp(site):
     assert hidden.find(dir="auto").get_text() == "First of three"
     inline = css_declarations(hidden["style"])
     assert inline["position"] == "absolute"
-    # The rule the README gives such a theme, and the bundled theme's, hide
-    # it as its own style does.
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    # The rule the README gives such a theme (docs/things.md), and the
+    # bundled theme's, hide it as its own style does.
+    readme = (ROOT / "docs" / "things.md").read_text(encoding="utf-8")
     stylesheet = (ROOT / "theme" / "static" / "css" / "style.css").read_text()
     assert hidden_rule(readme) == hidden_rule(stylesheet) == inline
     # Refused, the inline style is one violation per button: the README

@@ -1745,16 +1745,17 @@ def test_each_json_document_has_the_fields_its_table_documents(tmp_path, capsys,
         store_pending_click(connection, parse_pending_click(PENDING), now_utc())
     nowhere = str(tmp_path / "nowhere")
     commands = [
-        ("audit", "docs/manifest.md", [str(new)]),
+        ("audit", "docs/manifest.md", "###", [str(new)]),
         (
             "diff",
-            "README.md",
+            "docs/commands.md",
+            "##",
             [str(tmp_path / "old.json"), str(new / "flattr-manifest.json")],
         ),
-        ("pending", "docs/webhooks.md", ["--store", str(store)]),
+        ("pending", "docs/webhooks.md", "###", ["--store", str(store)]),
     ]
-    for command, page, arguments in commands:
-        names = documented_fields(page, f"### `{command} --json`")
+    for command, page, level, arguments in commands:
+        names = documented_fields(page, f"{level} `{command} --json`")
         assert_documented(run(command, *arguments), names, command)
         # A usage error's document (ok, exit_status, problems) is in the
         # table too.

@@ -191,13 +191,13 @@ def test_the_bundled_theme_escapes_a_language_once(tmp_path, lang):
 def test_the_readmes_preview_diff_says_what_the_publish_build_will(
     tmp_path, monkeypatch, capsys
 ):
-    # A preview with development settings is never guarded: the README's
+    # A preview with development settings is never guarded: docs/url-guard.md's
     # "Previewing with `pelican -lr`" gives the diff that shows, before
     # publishing, the retitled article the publish build will warn of.
     from pelican_flattr.cli import main
 
-    readme = (SAMPLE_SITE.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Previewing with `pelican -lr`\n")[1]
+    readme = (SAMPLE_SITE.parent / "docs" / "url-guard.md").read_text(encoding="utf-8")
+    section = readme.split("## Previewing with `pelican -lr`\n")[1]
     (command,) = re.findall(r"^pelican-flattr diff .*$", section, re.MULTILINE)
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_SITE / "content", content)
@@ -242,7 +242,7 @@ def test_a_build_without_the_plugin_leaves_the_last_manifest_in_place(tmp_path, 
 
 def test_the_readmes_ci_gate_against_the_published_manifest(tmp_path):
     # A CI that keeps nothing between builds has no URL baseline: the strict
-    # build passed a retitled article, its thing URL changed. The README's
+    # build passed a retitled article, its thing URL changed. docs/commands.md's
     # "The audit in CI" compares the build with the published manifest.
     import subprocess
     import sys
@@ -250,9 +250,9 @@ def test_the_readmes_ci_gate_against_the_published_manifest(tmp_path):
     from browser_support import SiteServer
     from conftest import ROOT, child_env, documented_block
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     (first_line,) = re.findall(r"^status=\$\(curl .*$", readme, re.MULTILINE)
-    gate = documented_block("README.md", first_line)
+    gate = documented_block("docs/commands.md", first_line)
     site = tmp_path / "sample_site"
     shutil.copytree(SAMPLE_SITE / "content", site / "content")
     for name in ("pelicanconf.py", "publishconf.py"):

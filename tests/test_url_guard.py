@@ -289,8 +289,8 @@ def test_the_readmes_baseline_from_a_list_of_old_things(
     # "Coming from hand-written Flattr buttons": a site whose things were
     # made by its old buttons, one at an http:// URL and an old slug, one
     # owned by the site's account (Alice had no Flattr account then). The
-    # guard's first build knew none of them; the README's script writes
-    # them as the baseline.
+    # guard's first build knew none of them; docs/url-guard.md's script
+    # writes them as the baseline.
     monkeypatch.chdir(tmp_path)
     old_b = "http://blog.example.org/old-b-slug.html"
     carol = f"{SITEURL}/c.html"
@@ -299,11 +299,13 @@ def test_the_readmes_baseline_from_a_list_of_old_things(
         f"{old_b},b.md,twitter:user:id:9\n{carol},c.md,email:Carol@Example.org\n",
         encoding="utf-8",
     )
-    # Indented in the README's list, as a reader copies it out of it.
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    # Indented in docs/url-guard.md's list, as a reader copies it out of it.
+    readme = (Path(__file__).parents[1] / "docs" / "url-guard.md").read_text(
+        encoding="utf-8"
+    )
     start = readme.index("\n   import csv\n") + 1
     script = textwrap.dedent(readme[start : readme.index("\n   ```", start) + 1])
-    exec(compile(script, "README.md", "exec"), {})
+    exec(compile(script, "docs/url-guard.md", "exec"), {})
     # The address as the build writes an email owner: hashed, never plain.
     baseline = tmp_path.joinpath(*BASELINE).read_text(encoding="utf-8")
     assert "@" not in baseline and hash_email("carol@example.org") in baseline
@@ -322,7 +324,9 @@ def test_the_readmes_seed_build_seeds_the_old_urls_and_owners(tmp_path):
     # Its seedconf.py as first written left FLATTR_SITEURL as pelicanconf.py
     # sets it, which wins over SITEURL: the seed held the new URLs, and the
     # next build said nothing of the old ones.
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[1] / "docs" / "url-guard.md").read_text(
+        encoding="utf-8"
+    )
     start = readme.index("\n   import os, sys\n") + 1
     seed = textwrap.dedent(readme[start : readme.index("\n   ```", start) + 1])
     (tmp_path / "content").mkdir()

@@ -19,9 +19,9 @@ DEPENDENCIES = (
 )
 
 # Each rules module, and the dependencies it imports (with theirs): the
-# README's "Using the Flattr rules without Pelican" lists them. The
-# commands import rich only as they print, and `webhook serve` waitress
-# only as it starts: neither as its module is imported.
+# README's "Using the Flattr rules without Pelican" (docs/without-pelican.md)
+# lists them. The commands import rich only as they print, and `webhook
+# serve` waitress only as it starts: neither as its module is imported.
 RULES = {
     "identifiers": (),
     "wording": (),
@@ -165,8 +165,8 @@ def test_resolving_a_thing_needs_no_pelican():
 def test_the_readmes_example_runs_with_markupsafe_alone():
     # Its button is the markup module's, which needs MarkupSafe alone (see
     # RULES); a button without lang said its title was in no known language.
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Using the Flattr rules without Pelican") :]
+    readme = (ROOT / "docs" / "without-pelican.md").read_text(encoding="utf-8")
+    section = readme[readme.index("# Using the Flattr rules without Pelican") :]
     start = section.index("```python\n") + 10
     example = section[start : section.index("\n```", start)]
     # The example's button, printed as it is made.

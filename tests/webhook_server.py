@@ -225,8 +225,8 @@ def make_store_of_schema_version_1(path: Path) -> None:
 MIGRATED = (
     "store {store} migrated from schema version 1 to 2: earlier versions of "
     "pelican-flattr refuse it from now on (a web hook receiver of one still "
-    "running answers every delivery 503); the README's Upgrading section says "
-    "how to go back"
+    "running answers every delivery 503); docs/upgrading.md says how to go "
+    "back"
 )
 
 
