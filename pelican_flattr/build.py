@@ -29,7 +29,7 @@ from pelican.contents import Article, Page
 from pelican.log import LimitFilter
 from pelican.urlwrappers import Author
 
-from .manifest import UrlSpool
+from .manifest import UrlSpool, manifest_chunks
 from .manifest_removal import FAILED, NO_THINGS, remove_manifest
 from .resolve import (
     ContentThing,
@@ -43,6 +43,7 @@ from .settings import (
     FlattrSettings,
     backslash_warnings,
     baseline_path_setting,
+    failed_build_manifest_path,
     has_plugin,
     kept_files_about_to_be_deleted,
     manifest_path_setting,
@@ -348,11 +349,6 @@ class BuildProgress:
     # Whether the URL guard ran (or was skipped as the settings say): a
     # strict build that fails before says that more problems may follow.
     guard_reached: bool = False
-    # Whether it compared this build's things with its baseline: a strict
-    # build it fails then keeps its manifest for pelican-flattr diff
-    # (``finish.keep_failed_build_manifest``); one it gave up on (a baseline
-    # it cannot read) has nothing to list.
-    guard_compared: bool = False
 
 
 @dataclass(eq=False, repr=False)
@@ -1497,6 +1493,29 @@ def _remove_manifests_of_failed_run() -> None:
         # the build fails as it was failing.
         with contextlib.suppress(RuntimeError):
             remove_manifest(path, FAILED)
+
+
+def manifest_of_build(settings: FlattrSettings) -> Iterator[str]:
+    """The manifest of this build's things, in chunks to write."""
+    return manifest_chunks(
+        settings.siteurl,
+        current.content_things,
+        current.feeds.by_source,
+        current.url_spool.get,
+        open_graph=settings.open_graph,
+        shown_styles=current.shown_styles,
+        feed_payment_links=settings.feeds,
+        site_payment_link=current.feeds.site_payment_url,
+    )
+
+
+def failed_build_manifest(settings: FlattrSettings) -> Path | None:
+    """Where this build keeps its manifest if its URL guard fails it
+    (``settings.failed_build_manifest_path``): out of its output, and, for
+    a language's site of i18n_subsites, out of the outputs of the sites it
+    runs inside too."""
+    outputs = [each.settings.output_path for each in outer_builds if each.settings]
+    return failed_build_manifest_path(settings, outputs)
 
 
 def development_build(settings: FlattrSettings) -> str:

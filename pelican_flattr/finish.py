@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from . import build
 from .author_keys import warn_about_unknown_authors
 from .manifest import (
-    manifest_chunks,
     not_a_manifest,
     why_unwritten,
     write_atomically,
@@ -69,12 +67,7 @@ def finish_build(pelican: Any) -> None:
         # audit passed. The guard compares the build's things, not the
         # manifest, so it needs none; a manifest that cannot be written is
         # a problem said after the guard's (one its failure leaves unsaid).
-        try:
-            guard_thing_urls(settings)
-        except build.FlattrBuildError:
-            if build.current.progress.guard_compared:
-                keep_failed_build_manifest(settings)
-            raise
+        guard_thing_urls(settings)
         write_manifest(settings)
         # Problems found while pages were written (a template's wrong helper
         # argument) fail a strict build too, whatever the guard found.
@@ -131,13 +124,13 @@ def warn_about_pages_not_completed() -> None:
 
 
 def forget_failed_build_manifest(settings: FlattrSettings) -> None:
-    """Remove the manifest a failed strict build kept beside the baseline
-    (``FlattrSettings.failed_build_manifest_path``) once a build of the
-    site has not failed: left there, the ``pelican-flattr diff`` command of
-    an old log compared the things of a build since replaced. Not a
-    development build's: a preview between the failed build and the
-    command compares nothing, and replaces nothing."""
-    kept = settings.failed_build_manifest_path
+    """Remove the manifest a strict build that its URL guard failed kept
+    beside the baseline (``url_guard_build.keep_manifest_for_diff``) once a
+    build of the site has not failed: left there, the ``pelican-flattr
+    diff`` command of an old log compared the things of a build since
+    replaced. Not a development build's: a preview between the failed
+    build and the command compares nothing, and replaces nothing."""
+    kept = build.failed_build_manifest(settings)
     # One stat a build: a copy is there only after a failed build.
     if kept is None or not os.path.lexists(kept) or build.development_build(settings):
         return
@@ -149,67 +142,17 @@ def forget_failed_build_manifest(settings: FlattrSettings) -> None:
     except OSError as error:
         logger.warning(
             "pelican-flattr: cannot remove %s, the manifest an earlier build "
-            "that failed kept for pelican-flattr diff: %s",
+            "that failed kept for pelican-flattr diff: %s; delete it by hand",
             kept,
             error,
         )
-
-
-def keep_failed_build_manifest(settings: FlattrSettings) -> None:
-    """Write the manifest of a strict build that its URL guard failed
-    beside the guard's baseline (``FlattrSettings.failed_build_manifest_path``),
-    out of the output, which must hold none: the guard's summary gives
-    ``pelican-flattr diff BASELINE KEPT --old-urls`` to list the old URLs
-    of a deliberate change of many, and without this file that list took a
-    second build without FLATTR_STRICT."""
-    kept = settings.failed_build_manifest_path
-    if kept is None:
-        return
-    try:
-        # Only a manifest is replaced, as in the output: not a file of the
-        # operator's own that has this name.
-        in_the_way = not_a_manifest(kept)
-        if in_the_way is None:
-            write_atomically(kept, _manifest_chunks(settings))
-        why = None if in_the_way is None else f"it {in_the_way}"
-    except OSError as error:
-        why = why_unwritten(error, kept)
-    if why is None:
-        logger.info(
-            "pelican-flattr: kept this failed build's manifest as %s, out of its "
-            "output, for pelican-flattr diff",
-            kept,
-        )
-    else:
-        logger.warning(
-            "pelican-flattr: cannot keep this failed build's manifest as %s for "
-            "pelican-flattr diff: %s; a build without FLATTR_STRICT writes one "
-            "to compare",
-            kept,
-            why,
-        )
-
-
-def _manifest_chunks(settings: FlattrSettings) -> Iterator[str]:
-    """The manifest of this build's things, in chunks to write."""
-    state = build.current
-    return manifest_chunks(
-        settings.siteurl,
-        state.content_things,
-        state.feeds.by_source,
-        state.url_spool.get,
-        open_graph=settings.open_graph,
-        shown_styles=state.shown_styles,
-        feed_payment_links=settings.feeds,
-        site_payment_link=state.feeds.site_payment_url,
-    )
 
 
 def write_manifest(settings: FlattrSettings) -> None:
     """Write the manifest of this build's things (said when it cannot be),
     and close the spool of their auto-submit URLs."""
     state = build.current
-    chunks = _manifest_chunks(settings)
+    chunks = build.manifest_of_build(settings)
     path = settings.manifest_path
     try:
         # Only a manifest is replaced: FLATTR_MANIFEST may name an article,

@@ -754,27 +754,6 @@ class FlattrSettings:
     summary_max_length: int | None = 50
     summary_max_paragraphs: int | None = None
 
-    @property
-    def failed_build_manifest_path(self) -> Path | None:
-        """Where a strict build that fails keeps the manifest it wrote, which
-        its output must not hold (an audit refuses that output until a build
-        passes): beside the URL guard's baseline, named for it, so that
-        ``pelican-flattr diff BASELINE KEPT --old-urls``, which the guard's
-        summary gives, runs on the failed build's things without a second
-        build. None where no guard keeps a baseline, or where the baseline
-        lies in the output, which a deploy would publish the copy with."""
-        if not self.url_guard:
-            return None
-        baseline = self.url_baseline_path
-        kept = baseline.with_name(
-            f"{baseline.stem}.failed-build-manifest{baseline.suffix or '.json'}"
-        )
-        output = os.path.abspath(self.output_path)
-        with contextlib.suppress(ValueError):  # on two drives (Windows)
-            if os.path.commonpath([output, os.path.abspath(kept)]) == output:
-                return None
-        return kept
-
 
 def _bool(settings: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = settings.get(name, DEFAULTS[name])
@@ -1699,6 +1678,32 @@ def _path_below(
     except ValueError:  # on two drives
         return None
     return os.path.relpath(where, folder)
+
+
+def failed_build_manifest_path(
+    settings: FlattrSettings, outputs: Iterable[str] = ()
+) -> Path | None:
+    """Where a strict build that its URL guard fails keeps its manifest,
+    which its output must not hold (an audit refuses that output until a
+    build passes): beside the guard's baseline, named for it, so that the
+    ``pelican-flattr diff BASELINE KEPT --old-urls`` of the guard's summary
+    runs on the failed build's things without a second build. None where
+    no guard keeps a baseline, or where the copy would lie in this build's
+    output or one of ``outputs`` (the sites a language's site of
+    i18n_subsites runs inside), links followed or not: a deploy would
+    publish it."""
+    if not settings.url_guard:
+        return None
+    baseline = settings.url_baseline_path
+    kept = baseline.with_name(
+        f"{baseline.stem}.failed-build-manifest{baseline.suffix or '.json'}"
+    )
+    for output in (settings.output_path, *outputs):
+        if _path_below(output, kept) is not None:
+            return None
+        if _path_below(output, kept, link_itself=True) is not None:
+            return None
+    return kept
 
 
 def has_plugin(plugins: Iterable[object], name: str) -> bool:

@@ -33,7 +33,9 @@ from .manifest import (
     file_problem,
     link_refused,
     not_a_file_of,
+    not_a_manifest,
     why_unwritten,
+    write_atomically,
 )
 from .resolve import OWNER, ContentThing, given_by_setting
 from .settings import (
@@ -190,18 +192,24 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
         for change in _url_changes(urls, changed, noted.reused, old_sources)
     ]
     unresolved = _unresolved(settings, changes)
+    # Before any of the guard's messages: under pelican --fatal the first
+    # one ends the build, and the summary's diff command names this copy.
+    failing = settings.strict and bool(unresolved or build.current.messages.problems)
+    kept_manifest = keep_manifest_for_diff(settings) if failing else None
     _warn_about_handovers(settings, changes, noted.said_before)
     if build.outer_builds:
         _hold_for_outer(unresolved, urls)
     _warn_about_url_changes(
-        settings, _not_said_inside(unresolved), released=len(noted.idle)
+        settings,
+        _not_said_inside(unresolved),
+        released=len(noted.idle),
+        kept_manifest=kept_manifest,
     )
     if settings.accepted_url_changes and unresolved:
         loose = near_misses(unresolved, settings.accepted_url_changes)
         for warning in near_miss_warnings(loose):
             logger.warning("pelican-flattr: %s%s", build.site_label(), warning)
-    _warn_about_owner_changes(settings, noted.owner_changes, changes)
-    build.current.progress.guard_compared = True
+    _warn_about_owner_changes(settings, noted.owner_changes, changes, kept_manifest)
     build.fail_if_strict()
     let_go = _accepted_to_let_go(settings, changed, changes, outer_urls)
     kept = next_baseline(
@@ -1138,12 +1146,17 @@ def _warn_about_handovers(
 
 
 def _warn_about_url_changes(
-    settings: FlattrSettings, unresolved: list[UrlChange], released: int = 0
+    settings: FlattrSettings,
+    unresolved: list[UrlChange],
+    released: int = 0,
+    kept_manifest: Path | None = None,
 ) -> None:
     """Warn about the ``unresolved`` changes: each a problem in a strict
     build, a long list summed up; those of sources that got no thing for
     a problem the build said, in one line, one problem. ``released``: the
-    baseline's URLs let go earlier, which deleting it would forget."""
+    baseline's URLs let go earlier, which deleting it would forget;
+    ``kept_manifest``: where a strict build keeps its manifest (see
+    ``_listing``)."""
     # Neither counted as changes nor said one by one: the build said why
     # each has no thing, and mended, each comes back at its URL. A strict
     # build that said an error stopped before the guard: only sources
@@ -1165,13 +1178,17 @@ def _warn_about_url_changes(
     causes = shared_causes(told, settings.siteurl, slugify_source)
     said, unsaid, summary = url_change_warnings(
         told,
-        _listing(settings, failing=settings.strict, from_baseline=True),
+        _listing(settings, kept_manifest, failing=settings.strict, from_baseline=True),
         settings.url_baseline_path,
         settings.siteurl,
         settings.store_path,
         slugify_source,
         old_urls=_listing(
-            settings, failing=settings.strict, from_baseline=True, option="--old-urls"
+            settings,
+            kept_manifest,
+            failing=settings.strict,
+            from_baseline=True,
+            option="--old-urls",
         ),
         kept=len(lost),
         released=released,
@@ -1209,6 +1226,7 @@ def _warn_about_owner_changes(
     settings: FlattrSettings,
     owner_changes: list[OwnerChange],
     changes: list[UrlChange],
+    kept_manifest: Path | None,
 ) -> None:
     """Warn about the things whose owner changed while Flattr keeps the
     old one, but those whose URL another source took (``changes``)."""
@@ -1227,7 +1245,7 @@ def _warn_about_owner_changes(
     for line in owner_change_warnings(
         _with_names(settings, owner_changes),
         baseline_kept=failing,
-        listing=_listing(settings, failing=failing),
+        listing=_listing(settings, kept_manifest, failing=failing),
         store=settings.store_path,
     ):
         logger.warning("pelican-flattr: %s%s", build.site_label(), line)
@@ -1350,6 +1368,7 @@ def _write_next_baseline(
 
 def _listing(
     settings: FlattrSettings,
+    kept_manifest: Path | None,
     *,
     failing: bool,
     from_baseline: bool = False,
@@ -1362,23 +1381,21 @@ def _listing(
     each build keeps no old manifest); of owner changes from a copy of the
     old manifest, as the baseline of a build that passes takes the new
     owner; with ``option`` (``--old-urls``) after its arguments. The new
-    manifest of a build that is ``failing`` (a strict one, with problems) is
-    the copy it keeps out of its output. Paths are
-    quoted as the shell of this system needs them (a space in a folder's
-    name), so that the command runs as written."""
+    manifest of a build that is ``failing`` (a strict one, with problems),
+    which removes its own, is ``kept_manifest``, the copy it keeps out of
+    its output (``keep_manifest_for_diff``). Paths are quoted as the shell
+    of this system needs them (a space in a folder's name), so that the
+    command runs as written."""
     arguments = " ".join(filter(None, ["--settings SETTINGS_FILE", option]))
-    kept = settings.failed_build_manifest_path if failing else None
-    if failing and kept is None:
-        # A strict build that fails removes its manifest, and keeps no copy
-        # where its output would publish it.
+    unkept = failing and kept_manifest is None
+    if unkept:
         new = (
             f"NEW_MANIFEST {arguments} (NEW_MANIFEST the one a build without "
             "FLATTR_STRICT writes, as this failed build removes its own"
         )
     else:
-        # A strict build that fails keeps its manifest beside the baseline.
-        new = command_line([str(kept or settings.manifest_path)])
-        new = f"{new} {arguments}"
+        manifest = kept_manifest if failing else settings.manifest_path
+        new = f"{command_line([str(manifest)])} {arguments}"
     if from_baseline:
         # diff compares one site's files: a thing that moved to another
         # site of the run shows there as gone, its fix for a lost thing
@@ -1391,14 +1408,52 @@ def _listing(
         baseline = str(settings.url_baseline_path)
         return (
             f"{command_line(['pelican-flattr', 'diff', baseline])} {new}"
-            + (")" if failing and kept is None else "")
+            + (")" if unkept else "")
             + elsewhere
         )
-    opened = "; " if failing and kept is None else " ("
+    opened = "; " if unkept else " ("
     return (
         f"pelican-flattr diff OLD_MANIFEST {new}{opened}OLD_MANIFEST a copy of "
         "the manifest as last published)"
     )
+
+
+def keep_manifest_for_diff(settings: FlattrSettings) -> Path | None:
+    """Write the manifest of a strict build that its URL guard fails beside
+    the guard's baseline (``build.failed_build_manifest``), and return its
+    path, or None where it keeps none (said). The failed build removes its
+    manifest from the output, which an audit must refuse; without this
+    copy the guard summary's ``pelican-flattr diff BASELINE NEW --old-urls``,
+    the list of a deliberate change of many URLs to accept, took a second
+    build without FLATTR_STRICT."""
+    kept = build.failed_build_manifest(settings)
+    if kept is None:
+        return None
+    try:
+        # Only a manifest is replaced, as in the output: not a file of the
+        # operator's own that has this name.
+        in_the_way = not_a_manifest(kept)
+        if in_the_way is None:
+            write_atomically(kept, build.manifest_of_build(settings))
+            logger.info(
+                "pelican-flattr: kept this failed build's manifest as %s, out of "
+                "its output, for the URL guard's pelican-flattr diff command; "
+                "the next build that passes removes it",
+                kept,
+            )
+            return kept
+        why = f"it {in_the_way}: move it"
+    except OSError as error:
+        why = why_unwritten(error, kept)
+    logger.warning(
+        "pelican-flattr: cannot keep this failed build's manifest as %s for "
+        "pelican-flattr diff: %s; the URL guard's diff command names "
+        "NEW_MANIFEST instead, the %s a build without FLATTR_STRICT writes",
+        kept,
+        why,
+        settings.manifest_path,
+    )
+    return None
 
 
 def _guarded_here(own: list[ContentThing]) -> None:

@@ -1293,6 +1293,26 @@ def test_a_failed_strict_build_keeps_each_sites_manifest_beside_its_baseline(
     }
 
 
+def test_a_language_sites_failed_build_keeps_no_manifest_in_the_main_output(
+    tmp_path,
+):
+    # A baseline in the main site's output (DELETE_OUTPUT_DIRECTORY off):
+    # the German site's copy would lie beside the main site's manifest,
+    # which a failed language site leaves in place, and be published.
+    settings = {
+        "FLATTR_USERNAME": "site",
+        "I18N_UNTRANSLATED_ARTICLES": "keep",
+        "FLATTR_URL_BASELINE": str(tmp_path / "output" / "url-baseline.json"),
+    }
+    files = {"b.md": BETA, "b-de.md": BETA_DE}
+    assert i18n_build(tmp_path, files, **settings).messages == []
+    moved = {"b-de.md": article("Beta article title", Lang="de", Slug="beta")}
+    built = i18n_build(tmp_path, moved, **settings, FLATTR_STRICT=True)
+    assert built.status == 1
+    assert (tmp_path / "output" / "url-baseline.de.json").is_file()
+    assert list(tmp_path.rglob("*failed-build*")) == []
+
+
 def test_a_manifest_set_for_every_site_keeps_one_per_language(tmp_path, capsys):
     # FLATTR_MANIFEST as an absolute path reaches every language's site as
     # it is: each wrote the same file, and the last one's stood for all.

@@ -1282,12 +1282,18 @@ def test_a_strict_build_the_guard_fails_keeps_its_manifest_out_of_the_output(
         assert manifest_things(kept.parent, kept.name) == things
     elif where == "in the way":
         assert kept.is_dir()
+        # Named nowhere: the summary names the manifest to make instead.
+        assert f"{baseline} NEW_MANIFEST --settings SETTINGS_FILE --old-urls (" in (
+            summary
+        )
         assert said == [
             (
                 "WARNING",
                 f"pelican-flattr: cannot keep this failed build's manifest as "
-                f"{kept} for pelican-flattr diff: it is a folder; a build without "
-                "FLATTR_STRICT writes one to compare",
+                f"{kept} for pelican-flattr diff: it is a folder: move it; the URL "
+                "guard's diff command names NEW_MANIFEST instead, the "
+                f"{output / 'flattr-manifest.json'} a build without "
+                "FLATTR_STRICT writes",
             )
         ]
     else:
@@ -1299,6 +1305,46 @@ def test_a_strict_build_the_guard_fails_keeps_its_manifest_out_of_the_output(
             "one a build without FLATTR_STRICT writes, as this failed build "
             "removes its own) prints them"
         ) in summary
+
+
+@pytest.mark.parametrize("fatal", ["errors", "warnings"])
+def test_a_strict_build_pelicans_fatal_stops_keeps_the_manifest_its_summary_names(
+    tmp_path, fatal
+):
+    # pelican --fatal ends the build at the guard's first message: the copy
+    # the summary names was written after them all, so never, and a copy an
+    # earlier failure left was named in its place.
+    content, output = tmp_path / "content", tmp_path / "output"
+    content.mkdir()
+    for n in range(6):
+        (content / f"p{n}.md").write_text(article(f"Post {n}", "Alice"))
+    owner = 'FLATTR_USERNAME="alice"'
+    assert run_pelican(content, output, owner).returncode == 0
+    (content / "p5.md").unlink()
+    moved = ('ARTICLE_URL="posts/{slug}.html"', 'ARTICLE_SAVE_AS="posts/{slug}.html"')
+    options = (owner, *moved, "FLATTR_STRICT=true", "--fatal", fatal)
+    failed = run_pelican(content, output, *options)
+    said = failed.stdout + failed.stderr
+    assert failed.returncode == 1, said
+    kept = tmp_path.joinpath(*BASELINE).with_name(
+        "url-baseline.failed-build-manifest.json"
+    )
+    things = manifest_things(kept.parent, kept.name)
+    assert things["p0.md"]["url"] == f"{SITEURL}/posts/post-0.html"
+    assert not (output / "flattr-manifest.json").exists()
+
+
+def test_a_passing_build_leaves_an_operators_file_where_the_copy_would_be(
+    tmp_path, flattr_log
+):
+    # Only a manifest the plugin kept is removed once a build passes.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    kept = tmp_path.joinpath(*BASELINE).with_name(
+        "url-baseline.failed-build-manifest.json"
+    )
+    kept.write_text("my notes\n")
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert kept.read_text() == "my notes\n"
 
 
 def test_an_empty_article_save_as_is_named_as_the_cause(tmp_path, flattr_log):
@@ -2086,9 +2132,14 @@ def test_the_suggested_verify_command_verifies_for_the_holder(
     assert f"Recorded in {recorded_in}" in capsys.readouterr().out
 
 
-def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log):
+@pytest.mark.parametrize("strict", [False, True])
+def test_many_owner_changes_are_counted_past_the_first_few(
+    tmp_path, flattr_log, strict
+):
     # 300 guest authors moved off the FLATTR_USERNAME fallback gave 300
     # warnings of 17 lines each: the first few are said, the rest counted.
+    # A strict build passes on them (no flattr is lost), so its listing
+    # names its manifest too: it said "this failed build removes its own".
     from pelican_flattr.url_guard import OWNER_CHANGES_SAID
 
     guests = [f"Guest {n:02}" for n in range(OWNER_CHANGES_SAID + 4)]
@@ -2099,7 +2150,13 @@ def test_many_owner_changes_are_counted_past_the_first_few(tmp_path, flattr_log)
     files["g00-again.md"] = article("Guest post again", guests[0], slug="again")
     build(tmp_path, files, FLATTR_USERNAME="siteowner")
     mapped = {guest: f"guest{n:02}" for n, guest in enumerate(guests)}
-    build(tmp_path, files, FLATTR_USERNAME="siteowner", FLATTR_AUTHORS=mapped)
+    build(
+        tmp_path,
+        files,
+        FLATTR_USERNAME="siteowner",
+        FLATTR_AUTHORS=mapped,
+        FLATTR_STRICT=strict,
+    )
     lines = [line for _, line in owner_lines(flattr_log)]
     lines += [line for _, line in said_with(flattr_log, "more owner changes")]
     assert len(lines) == OWNER_CHANGES_SAID + 1
