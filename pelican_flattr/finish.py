@@ -131,7 +131,7 @@ def forget_failed_build_manifest(settings: FlattrSettings) -> None:
     replaced. Not a development build's: a preview between the failed
     build and the command compares nothing, and replaces nothing."""
     kept = build.failed_build_manifest(settings)
-    # One stat a build: a copy is there only after a failed build.
+    # A few system calls a build: a copy is there only after a failed one.
     if kept is None or not os.path.lexists(kept) or build.development_build(settings):
         return
     try:
