@@ -1682,6 +1682,19 @@ def _likely_cause(
                 "their LANG_ twins) is the likely cause: put it back to keep "
                 "their flattrs"
             )
+        old_site = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
+        if old_site is not None:
+            # A folder more or less before every path: SITEURL's path, or a
+            # setting that adds it; either way the old SITEURL is known, and
+            # FLATTR_SITEURL set to it keeps the things where their pages
+            # stayed, if only SITEURL moved.
+            return (
+                "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
+                "their LANG_ twins), or a changed path of SITEURL (or "
+                f"FLATTR_SITEURL), {old_site} then, is the likely cause: put the "
+                "setting back, or, if SITEURL's path changed, set FLATTR_SITEURL "
+                f"= {old_site!r}, to keep their flattrs"
+            )
         return (
             "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
             "their LANG_ twins, or SITEURL's path) is the likely cause: put it "

@@ -1531,6 +1531,43 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
     ]
 
 
+@pytest.mark.parametrize(
+    ("old_site", "new_site"),
+    [(f"{SITEURL}/blog", SITEURL), (SITEURL, f"{SITEURL}/blog")],
+    ids=["folder-dropped", "folder-added"],
+)
+def test_a_new_siteurl_path_for_many_things_names_the_old_siteurl(
+    tmp_path, flattr_log, old_site, new_site
+):
+    # Only SITEURL's path changed, the host the same: the summary named "a
+    # changed ARTICLE_URL ... or SITEURL's path" and left the operator to
+    # work out which old SITEURL FLATTR_SITEURL should keep.
+    authors = {"Alice": "alice"}
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=old_site)
+    build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new_site)
+    ((level, summary),) = summary_lines(flattr_log)
+    assert level == "WARNING"
+    assert (
+        f"from {old_site}/*.html to {new_site}/*.html: a changed ARTICLE_URL, "
+        "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins), or a "
+        f"changed path of SITEURL (or FLATTR_SITEURL), {old_site} then, is the "
+        "likely cause: put the setting back, or, if SITEURL's path changed, set "
+        f"FLATTR_SITEURL = {old_site!r}, to keep their flattrs, or, if the change "
+        "is deliberate, "
+    ) in summary, summary
+    # What it names keeps every thing URL: the next build changes none.
+    flattr_log.clear()
+    build(
+        tmp_path,
+        many_articles(5),
+        FLATTR_AUTHORS=authors,
+        SITEURL=new_site,
+        FLATTR_SITEURL=old_site,
+    )
+    assert not summary_lines(flattr_log)
+    assert not said_with(flattr_log, ": thing URL changed from ")
+
+
 def test_diff_names_the_old_siteurl_above_its_rows(tmp_path, capsys):
     # The build's summary named the old SITEURL, its path too, to set
     # FLATTR_SITEURL to; diff named none, and gave each row a clause of its
