@@ -17,6 +17,7 @@ from typing import Any
 
 from . import build
 from .author_keys import warn_about_unknown_authors
+from .files import is_empty_file
 from .manifest import (
     not_a_manifest,
     why_unwritten,
@@ -28,7 +29,6 @@ from .privacy import (
     warn_about_published_addresses,
 )
 from .settings import FlattrSettings
-from .store import is_empty_file
 from .url_guard_build import guard_thing_urls
 from .wording import listed
 

@@ -28,10 +28,10 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
+from .files import NAME_MAX, cut_name
 from .lazy_regex import lazy_regex
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
-from .store import NAME_MAX, cut_name
 
 try:
     import fcntl

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .files import NAME_MAX, cut_name, is_empty_file, name_length
 from .identifiers import redact_addresses
 from .wording import listed
 
@@ -42,27 +43,6 @@ WAL_ENDS = ("-wal", "-shm")
 # What verify appends to a store's name for the file it locks while a
 # batch sends (see one_batch_at_a_time).
 BATCH_LOCK_END = "-verify-lock"
-# The longest file name, in bytes, of the usual file systems (ext4, XFS,
-# btrfs, APFS, NTFS in characters).
-NAME_MAX = 255
-
-
-def name_length(name: str) -> int:
-    """The length of the file name ``name`` as file systems count it: in
-    bytes (of UTF-8: ext4, XFS, btrfs, APFS), on Windows in characters."""
-    return len(name) if os.name == "nt" else len(os.fsencode(name))
-
-
-def cut_name(name: str, room: int) -> str:
-    """``name`` cut to ``room`` (as ``name_length`` counts), never within a
-    character (a byte of a name that is no UTF-8 may go)."""
-    if name_length(name) <= room:
-        return name
-    if os.name == "nt":
-        return name[:room]
-    return os.fsencode(name)[:room].decode("utf-8", "ignore")
-
-
 # The longest a store's file name may be: SQLite keeps its -wal and -shm
 # files beside it under a name 4 bytes longer. (The verify lock's is
 # longer still, and a batch runs without a lock where it cannot be made.)
@@ -426,16 +406,6 @@ EMPTY_FILE = (
     "ahead for its mode; if it should hold deliveries (a copy cut short, a "
     f"restore that failed), stop the web hook receiver and {RESTORE}"
 )
-
-
-def is_empty_file(path: str | Path) -> bool:
-    """Whether ``path`` names a file of 0 bytes (see ``EMPTY_FILE``); a
-    device such as /dev/null is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(found.st_mode) and found.st_size == 0
 
 
 def check_can_be_made(path: Path) -> None:

@@ -33,9 +33,9 @@ from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
 from typing import Any
 
+from .files import NAME_MAX, cut_name
 from .lazy_regex import lazy_regex
 from .settings import CACHE_FOLDER
-from .store import NAME_MAX, cut_name
 from .url_guard import Entry, UrlChange
 
 BASELINE_VERSION = 1

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import build
+from .files import is_empty_file
 from .generator_contents import contents_of, page_sources
 from .identifiers import redact_addresses
 from .manifest import (
@@ -45,7 +46,6 @@ from .settings import (
     FlattrSettings,
     listed_old_hosts,
 )
-from .store import is_empty_file
 from .thing import Thing, is_development_url
 from .url_baseline import (
     BaselineError,

@@ -5124,3 +5124,55 @@ def test_a_description_cut_counts_words_as_pelicans_summary_does(site):
         SUMMARY_MAX_LENGTH=4,
     )
     assert manifest_things(output)["a.md"]["description"] == "Il fait 10\u00a0km …"
+
+
+# A build in a child Python, which says whether SQLite was loaded by its end.
+SQLITE_LOADED_BY_BUILD = """
+import json, sys
+from pelican import main
+sys.argv = ["pelican", sys.argv[1], "-s", sys.argv[2], "-q"]
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(json.dumps("sqlite3" in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("store", [False, True], ids=["no-store", "store"])
+def test_a_build_loads_sqlite_only_for_a_store(tmp_path, store):
+    # SQLite is ~0.9 MB of a build's peak memory (~2 % of a 1,000-article
+    # build's): a build that reads no store must not load it, as it did
+    # while the manifest took its file-name rules from the store's module.
+    from pelican_flattr.webhook_receiver import WebhookApp
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(article("A walk", "Alice"), encoding="utf-8")
+    settings = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(tmp_path / "output"),
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "SITEURL": SITEURL,
+        "TIMEZONE": "UTC",
+        "PLUGINS": ["pelican_flattr"],
+        "FLATTR_AUTHORS": {"Alice": "alice"},
+    }
+    if store:
+        settings["FLATTR_STORE"] = str(tmp_path / "store.sqlite3")
+        WebhookApp(settings["FLATTR_STORE"], "t" * 40).close()
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        "".join(f"{name} = {value!r}\n" for name, value in settings.items()),
+        encoding="utf-8",
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", SQLITE_LOADED_BY_BUILD, str(content), str(conf)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+    )
+    assert child.returncode == 0, child.stderr
+    assert (tmp_path / "output" / "a-walk.html").is_file()
+    assert json.loads(child.stdout.splitlines()[-1]) is store

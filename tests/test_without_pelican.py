@@ -49,6 +49,7 @@ RULES = {
     "proxies": ("httpx",),
     "verify": ("httpx",),
     "store": (),
+    "files": (),
     "notice": (),
     "webhook_receiver": (),
     "webhook_command": (),
