@@ -157,7 +157,7 @@ class FeedLinks:
     # article.url (as feeds.feed_key spells it) -> its thing.
     things_by_content_url: dict[str, ContentThing] = field(default_factory=dict)
     # Source -> the feed files that carry its thing.
-    by_source: dict[str, list[str]] = field(default_factory=dict)
+    by_source: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The payment links' hrefs (quoted auto-submit URLs) of the things feeds
     # carry, by article.url: at most FEED_MAX_ITEMS per feed, most of them
     # in several feeds. Pelican writes an article generator's feeds before
@@ -470,11 +470,13 @@ class BuildState:
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
     # id() of each ContentThing whose own page complete_page completed, and
-    # id() -> ContentThing of each whose own page Pelican wrote: a page in
-    # the second and not the first was rendered by a template the plugin
-    # never prepared (see finish.warn_about_pages_not_completed).
+    # id() -> ContentThing of each whose own page Pelican wrote while none
+    # of its pages was completed: one still there at the end was rendered by
+    # a template the plugin never prepared (see
+    # finish.warn_about_pages_not_completed). Only those are kept, not
+    # every page written: a dict entry per thing, to the build's end.
     completed_pages: set[int] = field(default_factory=set)
-    written_pages: dict[int, ContentThing] = field(default_factory=dict)
+    written_not_completed: dict[int, ContentThing] = field(default_factory=dict)
     # Whether a content's body loads Flattr's load.js on a site of plain
     # buttons: listings that show its text are not the theme's fault (see
     # templates._report_unneeded_loader).

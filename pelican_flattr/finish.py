@@ -98,12 +98,9 @@ def warn_about_pages_not_completed() -> None:
     nothing on it was checked. Without this the build said nothing, and
     only the audit found the pages.
     """
-    state = build.current
-    completed = state.completed_pages
     missed = [
         content_thing.source
-        for key, content_thing in state.written_pages.items()
-        if key not in completed
+        for content_thing in build.current.written_not_completed.values()
     ]
     if not missed:
         return

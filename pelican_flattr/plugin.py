@@ -182,9 +182,11 @@ def record_feed(path: str, context: Any, feed: Any) -> None:
     for key in being_written[1]:
         content_thing = things.get(key)
         if content_thing is not None:
-            # A list, not a set: a few pointers instead of a hash table per
-            # thing; the manifest sorts and de-duplicates.
-            feeds_by_source.setdefault(content_thing.source, []).append(relative)
+            # A tuple, not a set or a list: a few pointers, where either
+            # kept room to grow for every thing to the build's end; the
+            # manifest sorts and de-duplicates.
+            source = content_thing.source
+            feeds_by_source[source] = (*feeds_by_source.get(source, ()), relative)
 
 
 def note_file_read(sender: Any, metadata: dict[str, Any]) -> None:

@@ -681,8 +681,8 @@ def note_page_written(path: str, context: Any = None) -> None:
     if state.settings is None or not isinstance(context, Mapping):
         return
     content_thing = _content_thing(_own_content(context))
-    if content_thing is not None:
-        state.written_pages[id(content_thing)] = content_thing
+    if content_thing is not None and id(content_thing) not in state.completed_pages:
+        state.written_not_completed[id(content_thing)] = content_thing
 
 
 class _ProvidesHelpers:
@@ -832,6 +832,8 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     own = _NO_OWN_BUTTONS
     if content_thing is not None:
         state.completed_pages.add(id(content_thing))
+        if state.written_not_completed:  # written before, by another template
+            state.written_not_completed.pop(id(content_thing), None)
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
         own = _count_own_buttons(

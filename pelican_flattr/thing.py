@@ -142,7 +142,10 @@ class Thing:
             f"&language={repeated(self.language)}"
         )
         if self.tags:
-            url += f"&tags={repeated(','.join(self.tags))}"
+            # Not cached: a thing's list of tags is most often its own, and
+            # the cache kept every one (with its encoding) to the build's
+            # end, evicting the owners, which do repeat.
+            url += f"&tags={percent_encode(','.join(self.tags))}"
         if self.hidden:
             url += "&hidden=1"
         _last_auto_submit = (self, url)
@@ -295,7 +298,7 @@ def percent_encode(value: str) -> str:
     return data.decode("ascii")
 
 
-# Owners, categories, languages and tag lists repeat across a site's things.
+# Owners, categories and languages repeat across a site's things.
 _percent_encode_repeated = functools.lru_cache(maxsize=4096)(percent_encode)
 
 
