@@ -1685,9 +1685,9 @@ def _likely_cause(
         old_site = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
         if old_site is not None:
             # A folder more or less before every path: SITEURL's path, or a
-            # setting that adds it; either way the old SITEURL is known, and
-            # FLATTR_SITEURL set to it keeps the things where their pages
-            # stayed, if only SITEURL moved.
+            # setting that adds it, which the shapes cannot tell apart. The
+            # old SITEURL is known all the same: FLATTR_SITEURL set to it
+            # keeps every thing at its old URL if only SITEURL moved.
             return (
                 "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
                 "their LANG_ twins), or a changed path of SITEURL (or "

@@ -5176,3 +5176,26 @@ def test_a_build_loads_sqlite_only_for_a_store(tmp_path, store):
     assert child.returncode == 0, child.stderr
     assert (tmp_path / "output" / "a-walk.html").is_file()
     assert json.loads(child.stdout.splitlines()[-1]) is store
+
+
+def test_the_cache_of_repeated_values_does_not_grow_with_the_things(site):
+    # Owners, categories and languages repeat across things and are encoded
+    # once; a thing's tags seldom do, and the cache kept each thing's list of
+    # them (up to 4,096, with their encoding) to the end of the build.
+    from pelican_flattr import thing
+
+    def cached_after(count):
+        thing._percent_encode_repeated.cache_clear()
+        files = {
+            f"p{n}.md": article(f"Post {n}", "Alice", tags=f"own{n}, also{n}")
+            for n in range(count)
+        }
+        output = site(files, FLATTR_AUTHORS=AUTHORS)
+        # Each thing's tags are in its button all the same.
+        for n in range(count):
+            (button,) = flattr_buttons(page(output / f"post-{n}.html"))
+            href = button["href"]
+            assert parse_qs(urlsplit(href).query)["tags"] == [f"own{n},also{n}"]
+        return thing._percent_encode_repeated.cache_info().currsize
+
+    assert cached_after(2) == cached_after(8)
