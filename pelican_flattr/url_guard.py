@@ -1682,24 +1682,28 @@ def _likely_cause(
                 "their LANG_ twins) is the likely cause: put it back to keep "
                 "their flattrs"
             )
-        old_site = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
-        if old_site is not None:
-            # A folder more or less before every path: SITEURL's path, or a
-            # setting that adds it, which the shapes cannot tell apart. The
-            # old SITEURL is known all the same: FLATTR_SITEURL set to it
-            # keeps every thing at its old URL if only SITEURL moved.
+        found = _old_siteurl(old_shape, new_shape, siteurl, old_urls)
+        if found is None:
+            return (
+                "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
+                "their LANG_ twins, or SITEURL's path) is the likely cause: put "
+                "it back to keep their flattrs"
+            )
+        if not siteurl.rstrip("/").startswith(f"{found}/"):
+            # A folder fewer before every path: SITEURL's path dropped, or
+            # the folder a URL setting gave them (posts/{slug}.html to
+            # {slug}.html), which the shapes cannot tell apart. The old
+            # SITEURL is known all the same, for the first.
             return (
                 "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
                 "their LANG_ twins), or a changed path of SITEURL (or "
-                f"FLATTR_SITEURL), {old_site} then, is the likely cause: put the "
+                f"FLATTR_SITEURL), {found} then, is the likely cause: put the "
                 "setting back, or, if SITEURL's path changed, set FLATTR_SITEURL "
-                f"= {old_site!r}, to keep their flattrs"
+                f"= {found!r}, to keep their flattrs"
             )
-        return (
-            "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or "
-            "their LANG_ twins, or SITEURL's path) is the likely cause: put it "
-            "back to keep their flattrs"
-        )
+        # A folder more, and SITEURL holds it: with the old SITEURL's, every
+        # old URL would have had it. SITEURL's path changed, surely.
+        old_site = found
     return (
         "a changed SITEURL (or FLATTR_SITEURL) is the likely cause: set "
         f"FLATTR_SITEURL = {old_site!r} to keep every thing URL"

@@ -1531,28 +1531,44 @@ def test_a_new_siteurl_for_many_things_is_named_as_the_cause(tmp_path, flattr_lo
     ]
 
 
+# Only SITEURL's path changed, the host the same: the summary named "a
+# changed ARTICLE_URL ... or SITEURL's path" and left the operator to work
+# out which old SITEURL FLATTR_SITEURL should keep.
 @pytest.mark.parametrize(
-    ("old_site", "new_site"),
-    [(f"{SITEURL}/blog", SITEURL), (SITEURL, f"{SITEURL}/blog")],
+    ("old_site", "new_site", "cause"),
+    [
+        # A folder fewer: as likely a setting that gave it (posts/{slug}.html
+        # to {slug}.html), so both are named.
+        (
+            f"{SITEURL}/blog",
+            SITEURL,
+            "a changed ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or their "
+            "LANG_ twins), or a changed path of SITEURL (or FLATTR_SITEURL), "
+            f"{SITEURL}/blog then, is the likely cause: put the setting back, or, "
+            f"if SITEURL's path changed, set FLATTR_SITEURL = '{SITEURL}/blog', to "
+            "keep their flattrs",
+        ),
+        # A folder more, which SITEURL holds now: with it then, every old URL
+        # would have had it. No setting to look for.
+        (
+            SITEURL,
+            f"{SITEURL}/blog",
+            "a changed SITEURL (or FLATTR_SITEURL) is the likely cause: set "
+            f"FLATTR_SITEURL = '{SITEURL}' to keep every thing URL",
+        ),
+    ],
     ids=["folder-dropped", "folder-added"],
 )
 def test_a_new_siteurl_path_for_many_things_names_the_old_siteurl(
-    tmp_path, flattr_log, old_site, new_site
+    tmp_path, flattr_log, old_site, new_site, cause
 ):
-    # Only SITEURL's path changed, the host the same: the summary named "a
-    # changed ARTICLE_URL ... or SITEURL's path" and left the operator to
-    # work out which old SITEURL FLATTR_SITEURL should keep.
     authors = {"Alice": "alice"}
     build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=old_site)
     build(tmp_path, many_articles(5), FLATTR_AUTHORS=authors, SITEURL=new_site)
     ((level, summary),) = summary_lines(flattr_log)
     assert level == "WARNING"
     assert (
-        f"from {old_site}/*.html to {new_site}/*.html: a changed ARTICLE_URL, "
-        "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins), or a "
-        f"changed path of SITEURL (or FLATTR_SITEURL), {old_site} then, is the "
-        "likely cause: put the setting back, or, if SITEURL's path changed, set "
-        f"FLATTR_SITEURL = {old_site!r}, to keep their flattrs, or, if the change "
+        f"from {old_site}/*.html to {new_site}/*.html: {cause}, or, if the change "
         "is deliberate, "
     ) in summary, summary
     # What it names keeps every thing URL: the next build changes none.
