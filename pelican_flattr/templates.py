@@ -674,14 +674,17 @@ def note_page_written(path: str, context: Any = None) -> None:
 
     Only pages Pelican writes are noted: a content with an empty
     ``save_as``, or whose page Pelican refuses to write again, is never
-    compared (nor a draft, which has no thing). A dict look-up or two per
-    written page; no file is read.
+    compared (nor a draft, which has no thing). A page ``complete_page``
+    saw is the one Pelican rendered just before, from the same dict: one
+    identity check per written page, no file read.
     """
     state = build.current
     if state.settings is None or not isinstance(context, Mapping):
         return
+    if context is state.completed_page:
+        return
     content_thing = _content_thing(_own_content(context))
-    if content_thing is not None and id(content_thing) not in state.completed_pages:
+    if content_thing is not None:
         state.written_not_completed[id(content_thing)] = content_thing
 
 
@@ -831,9 +834,7 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     url = None
     own = _NO_OWN_BUTTONS
     if content_thing is not None:
-        state.completed_pages.add(id(content_thing))
-        if state.written_not_completed:  # written before, by another template
-            state.written_not_completed.pop(id(content_thing), None)
+        state.completed_page = context
         url = _auto_submit_url(content_thing, take=True)
         state.url_spool.put(content_thing.url, url)
         own = _count_own_buttons(
