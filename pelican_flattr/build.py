@@ -469,14 +469,11 @@ class BuildState:
     shown_styles: dict[str, str] = field(default_factory=dict)
     # The auto-submit URL each page used, for the manifest.
     url_spool: UrlSpool = field(default_factory=UrlSpool)
-    # The render context of the last thing's page complete_page completed:
-    # Pelican writes each page right after rendering it, and tells
-    # content_written the same dict. Not a set of every page completed: at
-    # 20,000 articles that was ~1.7 MB to the build's end.
-    completed_page: Mapping[str, Any] | None = None
-    # id() -> ContentThing of each whose own page Pelican wrote without
-    # complete_page: it was rendered by a template the plugin never
-    # prepared (see finish.warn_about_pages_not_completed).
+    # id() -> ContentThing of each whose own page Pelican wrote while none
+    # of its pages was completed (the URL spool holds the things whose page
+    # complete_page completed): one still there at the end was rendered by
+    # a template the plugin never prepared (see
+    # finish.warn_about_pages_not_completed).
     written_not_completed: dict[int, ContentThing] = field(default_factory=dict)
     # Whether a content's body loads Flattr's load.js on a site of plain
     # buttons: listings that show its text are not the theme's fault (see

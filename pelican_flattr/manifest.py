@@ -322,6 +322,11 @@ class UrlSpool:
             return None
         return data.decode("utf-8") if len(data) == length else None
 
+    def has(self, thing_url: str) -> bool | None:
+        """Whether an auto-submit URL is kept for ``thing_url``; None once
+        an I/O error switched the spool off, when that cannot be told."""
+        return None if self._off else thing_url in self._spans
+
     def close(self) -> None:
         """Forget everything kept and delete the file."""
         if self._file is not None:

@@ -2388,42 +2388,6 @@ def register():
 """
 
 NOT_PREPARED = "by a template the plugin could not prepare"
-# Pelican's own Jinja settings, and Jinja's cache off: a template a plugin
-# loads then stays where the plugin's preparing cannot reach it.
-JINJA_CACHE_OFF = {
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-    "extensions": [],
-    "cache_size": 0,
-}
-
-# One that writes a copy of every article page, after Pelican wrote them
-# all, from a template it keeps where neither cache has it.
-COPY_WRITER = """
-from pelican import signals
-
-held = {}
-
-
-def hold(generator):
-    held["article"] = generator.env.get_template("article.html")
-
-
-def copy(generator, writer):
-    for article in generator.articles:
-        writer.write_file(
-            "copies/" + article.save_as,
-            held["article"],
-            generator.context,
-            article=article,
-            category=article.category,
-        )
-
-
-def register():
-    signals.article_generator_init.connect(hold)
-    signals.article_writer_finalized.connect(copy)
-"""
 
 
 @pytest.fixture
@@ -2480,7 +2444,13 @@ def test_pages_of_a_template_held_out_of_reach_are_said(
         "FLATTR_AUTHORS": AUTHORS,
         "PLUGIN_PATHS": [str(template_holder)],
         "PLUGINS": ["template_holder", "pelican_flattr"],
-        "JINJA_ENVIRONMENT": JINJA_CACHE_OFF,
+        # Pelican's own, and Jinja's cache off.
+        "JINJA_ENVIRONMENT": {
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "extensions": [],
+            "cache_size": 0,
+        },
     }
     site(community(), **settings)
     (said,) = [
@@ -2494,43 +2464,6 @@ def test_pages_of_a_template_held_out_of_reach_are_said(
     assert flattr_log.records[-1].levelname in {"WARNING", "ERROR"}
     with pytest.raises(FlattrBuildError):
         site(community(), FLATTR_STRICT=True, **settings)
-
-
-@pytest.fixture
-def copy_writer(tmp_path):
-    """A plugin that writes each article again from a template it keeps."""
-    yield from _plugin_folder(
-        tmp_path,
-        "copy_writer",
-        COPY_WRITER,
-        (signals.article_generator_init, "hold"),
-        (signals.article_writer_finalized, "copy"),
-    )
-
-
-def test_a_page_written_again_by_a_held_template_is_said(site, copy_writer, flattr_log):
-    # Each thing's own page was completed, and then written once more
-    # without a button: that copy is what is said.
-    output = site(
-        community(),
-        theme="notmyidea",
-        FLATTR_AUTHORS=AUTHORS,
-        PLUGIN_PATHS=[str(copy_writer)],
-        PLUGINS=["copy_writer", "pelican_flattr"],
-        JINJA_ENVIRONMENT=JINJA_CACHE_OFF,
-    )
-    things = manifest_things(output)
-    for thing in things.values():
-        path = urlsplit(thing["url"]).path.lstrip("/")
-        assert len(flattr_buttons(page(output / path))) == 1
-        assert not flattr_buttons(page(output / "copies" / path))
-    (said,) = [
-        r.getMessage() for r in flattr_log.records if NOT_PREPARED in r.getMessage()
-    ]
-    assert said.startswith(
-        f"pelican-flattr: {len(things)} thing pages were written (alice.md, "
-        "bob.md, carol.md and 1 more) by a template"
-    )
 
 
 @pytest.mark.parametrize(

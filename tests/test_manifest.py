@@ -962,7 +962,9 @@ def test_url_spool_gives_back_what_it_kept(urls):
     # Read back out of order, as the manifest does (sorted by thing URL).
     for key in sorted(urls, reverse=True):
         assert spool.get(key) == urls[key]
+        assert spool.has(key) is True
     assert spool.get("k" * 31) is None  # longer than any key kept
+    assert spool.has("k" * 31) is False
     spool.close()
     assert all(spool.get(key) is None for key in urls)
 
@@ -1233,7 +1235,10 @@ def _build_with_file_size_limit(tmp_path, **env):
 def test_a_spool_the_disk_refuses_leaves_the_manifest_whole(tmp_path):
     from pelican_flattr.cli import main
 
-    _build_with_file_size_limit(tmp_path)
+    child = _build_with_file_size_limit(tmp_path)
+    # The spool, off, can no longer tell which pages were completed: none
+    # is said to be left unprepared.
+    assert "could not prepare" not in child.stderr
     output = tmp_path / "site" / "output"
     manifest = json.loads((output / "flattr-manifest.json").read_text())
     assert len(manifest["things"]) == 40
