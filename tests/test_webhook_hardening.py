@@ -3569,13 +3569,25 @@ def test_serve_called_by_a_program_gives_its_signals_back(tmp_path):
     # handlers after it stopped: they only set that run's flag, so a later
     # Ctrl-C or SIGHUP in the program did nothing.
     program = f"""
-import os, signal, threading
+import os, signal, threading, time
 from pelican_flattr.cli import main
 
 numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 before = {{n: signal.getsignal(n) for n in numbers}}
-# Stop it once it listens, as systemd would.
-threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+
+
+def stop_once_serving():
+    # Stop it once its handlers are set, as systemd would: not after a
+    # fixed second, which a loaded machine can spend starting it.
+    deadline = time.monotonic() + 30
+    while signal.getsignal(signal.SIGINT) is before[signal.SIGINT]:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+threading.Thread(target=stop_once_serving, daemon=True).start()
 store = {str(tmp_path / "s.db")!r}
 status = main(["webhook", "serve", "--port", "0", "--store", store])
 after = {{n: signal.getsignal(n) for n in before}}
