@@ -794,7 +794,8 @@ def _store_named(name: str, stores: Collection[str]) -> str:
 
 def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> None:
     """Report the folders of ``output`` whose files are not checked, as
-    ``found``: those that cannot be read, and links to folders outside it."""
+    ``found``: those that cannot be read, and links to folders outside it
+    or to the kernel's files."""
     for folder in sorted(found.unreadable):
         audit.problem(
             "unreadable",
@@ -810,7 +811,20 @@ def _report_unchecked_folders(audit: Audit, output: Path, found: SiteFiles) -> N
             "its files in the output itself: a deploy may copy a link as a "
             "link, or all it points at",
         )
-    files = sorted(found.files_linked_outside.items())
+    for link, target in sorted(found.kernel_files_linked.items()):
+        audit.problem(
+            "link-outside",
+            _name_in(output, link),
+            f"is a link to {portable_path(target)}, a file the kernel makes as "
+            "it is read, outside the output folder: it is not read",
+            "no link to a system file: a deploy may copy a link as a link, or "
+            "publish what it names",
+        )
+    files = sorted(
+        (link, target)
+        for link, target in found.files_linked_outside.items()
+        if link not in found.kernel_files_linked
+    )
     if files:
         # A note, not a problem: Pelican links static files so (its
         # STATIC_CREATE_LINKS across file systems), a CI its kept manifest.

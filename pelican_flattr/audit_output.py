@@ -51,6 +51,9 @@ class SiteFiles:
     linked_outside: Mapping[Path, str]
     # Each link to a file outside the output -> the file it resolves to.
     files_linked_outside: Mapping[Path, str]
+    # Those of them that resolve to a file of the kernel's (see
+    # ``is_kernel_file``), left out of ``files``: never read.
+    kernel_files_linked: Mapping[Path, str]
 
 
 def site_files(
@@ -73,7 +76,8 @@ def site_files(
     folder outside it (which may be the whole file system) is in
     ``linked_outside``, with the folder it resolves to. Anything else is
     skipped, never opened: a broken link cannot be read, and reading a FIFO
-    would wait for ever. Folders that
+    would wait for ever; so is a link to a file of the kernel's
+    (``kernel_files_linked``: ``is_kernel_file``). Folders that
     cannot be listed, or whose files cannot be reached (mode r--), are
     ``unreadable``. A folder below ``output`` that holds a manifest of its
     own is another site's output (in ``other_sites``, with the path of
@@ -91,6 +95,7 @@ def site_files(
     other_sites_files: list[Path] = []
     linked_outside: dict[Path, str] = {}
     files_linked_outside: dict[Path, str] = {}
+    kernel_files_linked: dict[Path, str] = {}
     try:
         audited = os.stat(manifest)
     except OSError:
@@ -148,12 +153,21 @@ def site_files(
                 # a deploy may publish what it names (a link put there to a
                 # secret), or copy the link alone.
                 real_output = real_output or os.path.realpath(output)
-                files_linked_outside.update(
-                    (path, target)
+                outside = {
+                    path: target
                     for path in found
                     if os.path.islink(path)
                     and not _within(target := os.path.realpath(path), real_output)
-                )
+                }
+                files_linked_outside.update(outside)
+                kernel = {
+                    path: target
+                    for path, target in outside.items()
+                    if is_kernel_file(target)
+                }
+                if kernel:
+                    kernel_files_linked.update(kernel)
+                    found = [path for path in found if path not in kernel]
         except _NotEntered as error:
             on_error(PermissionError(error.errno, error.strerror, folder))
             folders[:] = []
@@ -169,6 +183,7 @@ def site_files(
         other_sites_files=tuple(sorted(other_sites_files)),
         linked_outside=linked_outside,
         files_linked_outside=files_linked_outside,
+        kernel_files_linked=kernel_files_linked,
     )
 
 
@@ -198,6 +213,17 @@ def _walk(
             continue
         yield folder, folders, names
         stack += [os.path.join(folder, name) for name in reversed(folders)]
+
+
+# Linux's file systems whose files the kernel makes as they are read.
+_KERNEL_FOLDERS = ("/proc/", "/sys/")
+
+
+def is_kernel_file(real_path: str) -> bool:
+    """Whether ``real_path`` (a real path) is a file of /proc or /sys, which
+    the audit never reads: /proc/kmsg, a regular file to ``stat``, waits
+    for the kernel's next message, and takes it from the system's log."""
+    return real_path.startswith(_KERNEL_FOLDERS)
 
 
 def _within(path: str, folder: str) -> bool:
@@ -287,6 +313,7 @@ def _is_other_manifest(path: Path, audited: os.stat_result | None) -> bool:
         return (
             path.is_file()
             and not _is_file(path, audited)
+            and not is_kernel_file(os.path.realpath(path))
             and not_a_manifest(path) is None
         )
     except OSError:

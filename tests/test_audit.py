@@ -1,5 +1,6 @@
 """``pelican-flattr audit``: passes on the sample site, fails on tampered copies."""
 
+import contextlib
 import functools
 import gzip
 import html
@@ -3782,6 +3783,57 @@ def test_a_link_to_a_file_outside_the_output_is_checked_and_named(copy, capsys):
         "what it names: make sure each is meant to be published"
     ]
     assert report["files"] == real_files(copy) + 2
+
+
+# The real path of each file opened while a files_opened() block runs,
+# seen by an audit hook (PEP 578): Python's own record of every open().
+_opened_files: list[str] | None = None
+
+
+def _note_opened(event: str, args: tuple) -> None:
+    if _opened_files is not None and event == "open" and isinstance(args[0], str):
+        _opened_files.append(os.path.realpath(args[0]))
+
+
+@contextlib.contextmanager
+def files_opened():
+    global _opened_files
+    if not getattr(files_opened, "hooked", False):
+        sys.addaudithook(_note_opened)  # for the process's life: added once
+        files_opened.hooked = True
+    _opened_files = opened = []
+    try:
+        yield opened
+    finally:
+        _opened_files = None
+
+
+@pytest.mark.skipif(
+    not os.path.isfile("/proc/self/status"), reason="no /proc (not Linux)"
+)
+@pytest.mark.parametrize(
+    "name", ["status.html", "notes.txt", "theme/flattr-manifest.json"]
+)
+def test_a_link_to_a_file_of_the_kernel_is_reported_not_read(copy, capsys, name):
+    # /proc/kmsg is a regular file to stat that waits for the kernel's next
+    # message when read (and takes it from the system's log): the audit hung
+    # on a link to it. Any file of /proc or /sys is left unread, and said,
+    # even where a manifest of another site's output would be.
+    (copy / name).symlink_to("/proc/self/status")
+    with files_opened() as opened:
+        status, report = audit_json(copy, capsys)
+    assert [path for path in opened if path.startswith("/proc/")] == []
+    assert status == 1
+    assert [(p["file"], p["problem"], p["kind"]) for p in report["problems"]] == [
+        (
+            name,
+            f"is a link to {os.path.realpath('/proc/self/status')}, a file the "
+            "kernel makes as it is read, outside the output folder: it is not read",
+            "link-outside",
+        )
+    ]
+    assert report["notes"] == []
+    assert report["files"] == real_files(copy)
 
 
 def test_a_page_too_large_to_read_whole_is_reported_not_read(copy, capsys):
