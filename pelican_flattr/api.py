@@ -1345,11 +1345,21 @@ def _json(body: bytes) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body.decode("utf-8-sig"), parse_int=_json_int)
+        return json.loads(
+            body.decode("utf-8-sig"),
+            parse_int=_json_int,
+            parse_constant=_no_json_constant,
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         # RecursionError: nested deeper than Python's stack, such as a body
         # of a million "[": not an answer either.
         return _NOT_JSON
+
+
+def _no_json_constant(name: str) -> None:
+    """Refuse NaN, Infinity and -Infinity, which Python's json reads and
+    JSON (RFC 8259) has no place for: a body that holds one is no answer."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _json_int(digits: str) -> int | str:

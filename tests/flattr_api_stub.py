@@ -154,6 +154,9 @@ SCRIPTED = {
     "error_object_401": (401, "application/json", {"error": {"code": 401}}),
     # Nested deeper than Python's stack: json raises RecursionError for it.
     "deep_json_200": (200, "application/json;charset=utf-8", "[" * 100_000),
+    # Python's json reads these, which RFC 8259 has no place for.
+    "nan_200": (200, "application/json;charset=utf-8", "NaN"),
+    "infinity_in_object_200": (200, "application/json", '{"verified": -Infinity}'),
     "echo_address": (
         400,
         "application/json",

@@ -932,8 +932,13 @@ def test_a_reset_time_that_is_no_time_is_ignored(clock, reset):
     assert "resets" not in result.rate_limit.describe()
 
 
-def test_a_json_body_nested_too_deep_is_not_an_answer(client, stub):
-    stub.script("deep_json_200")
+@pytest.mark.parametrize(
+    "script", ["deep_json_200", "nan_200", "infinity_in_object_200"]
+)
+def test_a_body_json_cannot_hold_is_not_an_answer(client, stub, script):
+    # Too deep for Python's stack; or NaN and Infinity, which Python's json
+    # reads and RFC 8259 does not: the success once recorded a verification.
+    stub.script(script)
     with pytest.raises(CouldNotReachFlattr, match="200 with a body that is not JSON"):
         client.verify("partner:ns:1", "alice")
 
