@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .identifiers import IdentifierError, parse_owner, parse_owner_setting
+from .identifiers import (
+    IdentifierError,
+    address_written_in,
+    parse_owner,
+    parse_owner_setting,
+)
 from .manifest import ManifestError
 from .settings import (
     MANIFEST_NAME,
@@ -504,14 +509,15 @@ def plain_addresses_from_settings(
 
 def _address_of(owner: object) -> str | None:
     """The lower-cased address an owner value names, usable or not: with or
-    without ``email:``, ``mailto:`` and ``<>`` around it."""
+    without ``email:``, ``mailto:``, and the quotes, brackets and
+    punctuation that surround an address in text."""
     if not isinstance(owner, str) or "@" not in owner:
         return None
     text = owner.strip()
     for prefix in ("email:", "mailto:"):
         if text.lower().startswith(prefix):
             text = text[len(prefix) :].strip()
-    text = text.strip("<>,;. ")
+    text = address_written_in(text)
     try:
         parse_owner(f"email:{text}")
     except IdentifierError:

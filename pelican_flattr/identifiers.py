@@ -534,6 +534,10 @@ _OWNER_LIST = lazy_regex(r"[,;]\s")
 # keeps them, and no owner holds one at its start or end. Around it only:
 # "john doe"@example.org is an address, for the address's advice.
 _QUOTES = "\"'“”‘’«»"
+_IN_QUOTES = "is in quotes, which would be part of the owner: write it without them"
+# Quotation marks of any script, which pasted text brings around an
+# address ("“carol@example.org”") and no mailbox's name holds.
+QUOTATION_MARKS = frozenset(_QUOTES + "`„‚‹›「」『』")
 
 # Why a person's name is refused as an owner (resolve adds the way out
 # that the metadata field has).
@@ -610,10 +614,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     if text[0] in _QUOTES and text[-1] in _QUOTES:
         # Refused, not taken without them: Pelican keeps quotes in every
         # other field too (a Title: "Hello" shows them).
-        raise _refused(
-            text,
-            "is in quotes, which would be part of the owner: write it without them",
-        )
+        raise _refused(text, _IN_QUOTES)
     if ":" not in text:
         if _USERNAME.fullmatch(text):
             return Owner("flattr_user", text)
@@ -629,7 +630,12 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
         rest = text[len("email:") :].strip()
         if MD5_HEX.fullmatch(rest):
             return Owner("email", "email:" + rest.lower())
+        if in_quotation_marks(rest):
+            raise _refused(text, _IN_QUOTES)
         if _EMAIL_ADDRESS.fullmatch(rest):
+            why = _why_no_address(rest)
+            if why:
+                raise _refused(text, why)
             if _LOCALE_IN_FILE_NAME.fullmatch(rest):
                 # sr@latin.html: a locale ending a file name, which messages
                 # show as it is (redact_addresses), and no address mail reaches.
@@ -639,12 +645,7 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
                     "not in one of the Internet's",
                 )
             return Owner("email", "email:" + hash_email(rest))
-        raise _refused(
-            text,
-            "is not usable: write email:ADDRESS (the address alone, without "
-            "'mailto:', '<>', punctuation or invisible characters around or in "
-            "it) or email:MD5HEX (32 hexadecimal digits)",
-        )
+        raise _refused(text, _NOT_AN_ADDRESS)
     if scheme == "partner":
         partner = _PARTNER.fullmatch(text)
         if partner:
@@ -668,6 +669,82 @@ def parse_owner(value: object, expected: str = SUPPORTED_FORMS) -> Owner:
     # The scheme is what comes before the first ":", which may be an address.
     shown = f" {scheme!r}" if not holds_at_sign(scheme) else ""
     raise _refused(text, f"has an unsupported scheme{shown}; expected {expected}")
+
+
+# "_" too: no host name holds one, but DNS does, and an owner whose domain
+# had one was hashed as written before "/" and "?" were refused.
+_ASCII_DOMAIN = lazy_regex(r"[\w-]+(?:\.[\w-]+)+", re.ASCII)
+
+
+_NOT_AN_ADDRESS = (
+    "is not usable: write email:ADDRESS (the address alone, without "
+    "'mailto:', '<>', quotes, punctuation or invisible characters around or "
+    "in it) or email:MD5HEX (32 hexadecimal digits)"
+)
+
+
+# Unicode's opening, closing and quoting punctuation: brackets and quotation
+# marks, which no mailbox's name holds.
+_MARKS = frozenset({"Ps", "Pe", "Pi", "Pf"})
+
+
+def _why_no_address(address: str) -> str:
+    """Why ``address`` (an ``email:`` owner's, shaped as one) is no address
+    of the mail it names, or "": hashed as written, quotes or a "/" at its
+    end make an owner nobody can claim, and one the privacy checks, which
+    look for the address itself, never find."""
+    local, _, domain = address.rpartition("@")
+    quoted = local[0] in QUOTATION_MARKS or any(
+        not character.isascii()
+        and (character in QUOTATION_MARKS or unicodedata.category(character) in _MARKS)
+        for character in local
+    )
+    if quoted or not _is_domain(domain):
+        return _NOT_AN_ADDRESS
+    return ""
+
+
+def _is_domain(domain: str) -> bool:
+    """Whether ``domain`` is dotted labels of letters, digits, "-" and "_",
+    in any script (an internationalised domain's marks too), as a mail's
+    is: not "example.org/" or "example.org?subject=hi"."""
+    if domain.isascii():
+        return _ASCII_DOMAIN.fullmatch(domain) is not None
+    labels = domain.split(".")
+    return len(labels) > 1 and all(
+        label and all(map(_in_domain_label, label)) for label in labels
+    )
+
+
+def _in_domain_label(character: str) -> bool:
+    """Whether ``character`` may be in a label of an internationalised
+    domain: an ASCII letter, digit, "-" or "_", or any script's letter,
+    mark or digit."""
+    if character.isascii():
+        return character.isalnum() or character in "-_"
+    return unicodedata.category(character)[0] in "LMN"
+
+
+def in_quotation_marks(text: str) -> bool:
+    """Whether ``text`` starts and ends with a quotation mark, of any
+    script (``QUOTATION_MARKS``)."""
+    return len(text) > 1 and text[0] in QUOTATION_MARKS and text[-1] in QUOTATION_MARKS
+
+
+def address_written_in(text: str) -> str:
+    """The address that ``text``, an address as someone wrote it (after
+    ``email:`` or ``mailto:``), holds without what may surround it: quotes
+    and brackets before it, and after its domain whatever no domain holds
+    ("/", "?subject=hi", a closing quote). ``text`` itself when it holds no
+    "@"; what is left may still be no address (``parse_owner`` tells)."""
+    local, at, domain = text.strip().rpartition("@")
+    if not at:
+        return text
+    local = local.lstrip("<([{,;. " + "".join(QUOTATION_MARKS))
+    end = 0
+    while end < len(domain) and (domain[end] == "." or _in_domain_label(domain[end])):
+        end += 1
+    return f"{local}@{domain[:end].strip('.-')}"
 
 
 def _not_a_username(text: str, expected: str) -> IdentifierError:

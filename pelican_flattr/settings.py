@@ -30,6 +30,7 @@ from .identifiers import (
     Owner,
     holds_at_sign,
     holds_no_address,
+    in_quotation_marks,
     parse_owner,
     reads_as_switch,
     redact_addresses,
@@ -565,8 +566,12 @@ def scrubbed_owner(value: object) -> object:
         # Even a broken address ("email:someone@") says who it is: the kind
         # stays, so that the next run reports the same mistake, unless it
         # is the address ("someone@example.org:...").
-        kind, colon, _ = value.partition(":")
+        kind, colon, rest = value.partition(":")
         if colon and not holds_at_sign(kind):
+            # Quotes around it stay too, which its message names.
+            rest = rest.strip()
+            if in_quotation_marks(rest):
+                return f"{kind}{colon}{rest[0]}{HIDDEN_ADDRESS}{rest[-1]}"
             return f"{kind}{colon}{HIDDEN_ADDRESS}"
         return HIDDEN_ADDRESS
 

@@ -4236,12 +4236,27 @@ TEMPLATE_FEED_ADVICE = (
 )
 
 
-def test_a_settings_address_in_capitals_is_found_in_lower_case(copy, tmp_path, capsys):
-    # Zed has no thing, so only --settings names his address, written
-    # "Zed@Example.org" there: looked for as written, the address
-    # published in lower case (as a contact page has it) passed.
+@pytest.mark.parametrize(
+    "owner",
+    [
+        "email:Zed@Example.org",
+        "email:“Zed@Example.org”",
+        "email:'zed@example.org'",
+        "email:«zed@example.org»",
+        "<zed@example.org>,",
+        "email:zed@example.org/",
+        "email:zed@example.org?subject=hi",
+    ],
+)
+def test_a_settings_address_is_found_however_written(copy, tmp_path, capsys, owner):
+    # Zed has no thing, so only --settings names his address. Written
+    # "Zed@Example.org" there, and looked for as written, the address
+    # published in lower case (as a contact page has it) passed. In quotes
+    # that pasting brings, or with punctuation after the domain, the build
+    # refuses the entry (once hashed as written: an owner nobody could
+    # claim), and the audit still looks for the address it holds.
     settings = tmp_path / "pelicanconf.py"
-    settings.write_text('FLATTR_AUTHORS = {"Zed": "email:Zed@Example.org"}\n')
+    settings.write_text(f"FLATTR_AUTHORS = {{'Zed': {owner!r}}}\n")
     (copy / "contact.txt").write_text("Write to zed@example.org\n")
     status = main(["audit", str(copy), "--json", "--settings", str(settings)])
     out = capsys.readouterr().out

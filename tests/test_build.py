@@ -3353,6 +3353,38 @@ def test_the_sites_own_text_stays_as_written_beside_an_unusable_owner(
     assert any("FLATTR_AUTHORS" in m for m in _flattr_messages(flattr_log))
 
 
+@pytest.mark.parametrize("given_by", ["FLATTR_AUTHORS", "flattr_owner"])
+def test_an_owner_address_in_quotes_is_refused_not_hashed_with_them(
+    tmp_path, flattr_log, given_by
+):
+    # Pasted from a text: hashed with its quotes, the owner was one nobody
+    # could claim, and the check of the title for the owner's address,
+    # which looks for the address, passed it without a word.
+    from conftest import build
+
+    quoted = "email:“carol@example.org”"
+    meta = {"flattr_owner": quoted} if given_by == "flattr_owner" else {}
+    files = {"c.md": article("Write to carol@example.org today", "Carol", **meta)}
+    settings = (
+        {"FLATTR_USERNAME": "site"}
+        if given_by == "flattr_owner"
+        else {"FLATTR_AUTHORS": {"Carol": quoted}}
+    )
+    output = build(tmp_path, files, **settings)
+    messages = _flattr_messages(flattr_log)
+    refused = [m for m in messages if "is in quotes" in m]
+    where = (
+        "FLATTR_AUTHORS['Carol']"
+        if given_by == "FLATTR_AUTHORS"
+        else "c.md: metadata 'flattr_owner'"
+    )
+    assert refused and all(where in m for m in refused)
+    assert not [m for m in messages if "carol@" in m]
+    wrong_owner = "email:" + hashlib.md5(quoted[6:].encode()).hexdigest()
+    built = "".join(f.read_text(errors="replace") for f in output.rglob("*.*"))
+    assert wrong_owner not in built and wrong_owner[6:] not in built
+
+
 @pytest.mark.parametrize("cache_layer", ["reader", "generator"])
 def test_an_address_in_an_owner_that_is_not_text_never_reaches_the_cache(
     tmp_path, flattr_log, cache_layer

@@ -16,6 +16,7 @@ from pelican_flattr.audit import redact
 from pelican_flattr.identifiers import (
     IdentifierError,
     Owner,
+    address_written_in,
     hash_email,
     holds_at_sign,
     holds_no_address,
@@ -207,11 +208,85 @@ def test_values_refused_otherwise_have_other_reasons():
 @pytest.mark.parametrize(
     "value",
     # Each would be hashed into an owner nobody can claim.
-    ["email:mailto:carol@example.org", "email:<dave@example.org>", "email:e@x.org,"],
+    [
+        "email:mailto:carol@example.org",
+        "email:<dave@example.org>",
+        "email:e@x.org,",
+        # Whatever no domain holds after it, as a link or a text has it.
+        "email:carol@example.org/",
+        "email:carol@example.org!",
+        "email:carol@example.org*",
+        "email:carol@example.org&",
+        "email:carol@example.org%20",
+        "email:carol@example.org?subject=hi",
+        "email:carol@example.org’",
+        # A quotation mark on one side of it, or in it.
+        "email:“carol@example.org",
+        "email:'carol@example.org",
+        "email:carol”@example.org",
+        "email:carol«x»@example.org",
+        "email:carol@exämple.org»",
+    ],
 )
 def test_an_address_with_punctuation_around_it_is_refused(value):
-    with pytest.raises(IdentifierError, match="without 'mailto:', '<>'"):
+    with pytest.raises(IdentifierError, match="without 'mailto:', '<>', quotes"):
         parse_owner(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "email:“carol@example.org”",
+        "email:‘carol@example.org’",
+        "email:'carol@example.org'",
+        'email:"carol@example.org"',
+        "email:«carol@example.org»",
+        "email:`carol@example.org`",
+        "email:„carol@example.org“",
+    ],
+)
+def test_an_address_in_quotes_is_refused(value):
+    # Pasted from a text or a word processor: hashed with its quotes, the
+    # owner was one nobody could claim, and the privacy checks, which look
+    # for the address itself, passed its page.
+    with pytest.raises(IdentifierError) as raised:
+        parse_owner(value)
+    assert raised.value.reason == (
+        "is in quotes, which would be part of the owner: write it without them"
+    )
+    assert "carol" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "o'neil@example.org",
+        "{x}+y@example.org",
+        "user@उदाहरण.भारत",  # marks (U+093E, U+0930) in its labels
+        "josé@xn--bcher-kva.example",
+        "a-b@mail-2.example.co.uk",
+        "dave@mail_srv.example.org",
+    ],
+)
+def test_an_address_of_any_script_is_hashed_as_written(address):
+    assert parse_owner(f"email:{address}") == Owner(
+        "email", "email:" + hash_email(address)
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "address"),
+    [
+        ("“carol@example.org”", "carol@example.org"),
+        ("<carol@example.org>,", "carol@example.org"),
+        ("carol@example.org?subject=hi", "carol@example.org"),
+        ("'carol@example.org'.", "carol@example.org"),
+        ("(user@उदाहरण.भारत)", "user@उदाहरण.भारत"),
+        ("no address", "no address"),
+    ],
+)
+def test_the_address_written_in_a_text_is_found(written, address):
+    assert address_written_in(written) == address
 
 
 def test_an_address_before_the_first_colon_is_not_shown_as_the_scheme():
