@@ -1101,14 +1101,13 @@ def _say_what_goes_without_injection(
         hidden_by_body = not own.seen and own.left_open is not None
         if hidden_by_body:
             own.report_left_open(content_thing, own.left_open)
+        seen = own.seen
+        if seen is None and url is not None and markup.may_show_button(page):
+            # No flattr_button() for it: the theme's own link in its own
+            # words (README, "flattr_button") is its button all the same.
+            seen = markup.own_buttons_shown(page, content_thing, url)
         _say_what_goes_without(
-            rendered,
-            content_thing,
-            needs_loader,
-            page,
-            url,
-            own.seen,
-            hidden_by_body,
+            rendered, content_thing, needs_loader, page, url, seen, hidden_by_body
         )
     elif needs_loader:
         _say_listing_goes_without_loader()
@@ -1149,15 +1148,16 @@ def _head_printed(
 
 def _button_shown(content_thing: ContentThing | None, own: _OwnButtons) -> bool | None:
     """Whether a reader sees the page's own button that the helpers printed
-    (None when they printed no button: ``markup.inject`` searches the page);
-    where none does, the template or the content's source is told, and
-    injection adds one after the body."""
+    (None when they printed none for the page's own content:
+    ``markup.inject`` searches the page); where none does, the template or
+    the content's source is told, and injection adds one after the body."""
     rendered = build.current.page
-    # When the helpers rendered buttons, the page's own is known to be there
-    # or not: a sidebar may show other articles' buttons. The helpers count
-    # calls, not output: a button kept in a variable and never printed is
-    # not there, which one search of the page tells.
-    shown = id(content_thing) in rendered.buttons if rendered.buttons else None
+    # Other articles' buttons (a sidebar's) say nothing of the page's own,
+    # which the theme may print as its own link (README, "flattr_button"):
+    # the page is searched for it, as when the helpers printed none. The
+    # helpers count calls, not output: a button kept in a variable and
+    # never printed is not there, which one search of the page tells.
+    shown = True if id(content_thing) in rendered.buttons else None
     if shown and not own.seen and own.left_open is not None:
         # The body hides the button printed after it, and the one added
         # after it too: its source is to blame, not the theme.

@@ -207,6 +207,47 @@ def test_a_themes_own_plain_button_opening_otherwise_is_the_button(
     assert audit_command(["audit", str(output)]) == 0
 
 
+@pytest.mark.parametrize("inject", [True, False], ids=["inject", "no-inject"])
+@pytest.mark.parametrize("sidebar", [False, True], ids=["alone", "sidebar"])
+def test_a_themes_own_plain_button_beside_other_buttons_is_the_button(
+    site, tmp_path, flattr_log, inject, sidebar
+):
+    # flattr_button() printed for the other articles only (a "more posts"
+    # list) made the build take the page's own for missing, without a
+    # search: it injected a second one, silently. With FLATTR_INJECT off,
+    # the page's own link alone was warned of as no button (an error in a
+    # strict build).
+    others = (
+        "<aside><ul>{% for a in articles if a != article %}"
+        "<li>{{ flattr_button(a) }}</li>{% endfor %}</ul></aside>"
+    )
+    overrides = child_theme(
+        tmp_path,
+        notmyidea_article(
+            f"<main>{{{{ article.content }}}}\n{OWN_WORDS_BUTTON}</main>"
+            + (others if sidebar else "")
+        ),
+    )
+    output = site(
+        articles(),
+        theme="notmyidea",
+        THEME_TEMPLATES_OVERRIDES=overrides,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_INJECT=inject,
+    )
+    things = manifest_things(output)
+    assert len(things) > 1
+    for thing in things.values():
+        soup = page_as_browsers_read_it(output / thing["page"])
+        assert soup.select_one(".flattr-injected") is None
+        buttons = flattr_buttons(soup)
+        own = [b for b in buttons if b["href"] == thing["auto_submit_url"]]
+        assert len(own) == 1
+        assert len(buttons) == (len(things) if sidebar else 1)
+    assert not [r.getMessage() for r in flattr_log.records]
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def test_a_themes_own_link_beside_flattr_button_is_blamed_as_such(
     site, tmp_path, flattr_log
 ):
