@@ -344,6 +344,10 @@ class BuildProgress:
     # The manifests this build and the builds run inside it wrote: removed
     # when a strict build fails after writing them (see fail_if_strict).
     manifests_written: list[Path] = field(default_factory=list)
+    # Each URL guard baseline this build and the builds run inside it
+    # replaced -> the link kept to the one it replaced: put back when the
+    # run fails, removed when it passes (see ``keep_old_baseline``).
+    baselines_replaced: dict[Path, Path] = field(default_factory=dict)
     # Whether Pelican has written this build's pages (it sends finalized).
     pages_written: bool = False
     # Whether the URL guard ran (or was skipped as the settings say): a
@@ -1188,6 +1192,7 @@ def end_build(pelican: Any) -> None:
         inside.things.update(inner_inside.things)
         inside.things.update((ct.source, ct.thing) for ct in inner.content_things)
         current.progress.manifests_written += inner.progress.manifests_written
+        current.progress.baselines_replaced.update(inner.progress.baselines_replaced)
         # A language's site without the plugin keeps no baseline.
         if inner_inside.baselines is None or (inner.active and inner.settings is None):
             inside.baselines = None
@@ -1469,6 +1474,7 @@ def take_back_manifests() -> None:
         with contextlib.suppress(RuntimeError):
             remove_earlier_manifest(current.pelican)
     _remove_manifests_of_failed_run()
+    _put_back_old_baselines()
 
 
 def _remove_manifests_of_failed_run() -> None:
@@ -1493,6 +1499,58 @@ def _remove_manifests_of_failed_run() -> None:
         # the build fails as it was failing.
         with contextlib.suppress(RuntimeError):
             remove_manifest(path, FAILED)
+
+
+def keep_old_baseline(path: Path) -> None:
+    """Keep the URL guard baseline at ``path`` (the file itself, not a link
+    to it), about to be replaced, as a second link to it beside it, until
+    the run ends: a run that fails after the guard passed (its manifest
+    unwritten, or the main site's guard after a language's site's) puts
+    it back, so that a change the guard said once is said again by the
+    next build, as one its own failure keeps. None kept where there is
+    none, nor where the file system makes no link (said nowhere: the
+    build goes on as before)."""
+    kept = path.with_name(f"{path.name}{_OLD_BASELINE}")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(kept)  # a run stopped by a signal left it
+        os.link(path, kept)
+    except OSError:
+        return
+    current.progress.baselines_replaced[path] = kept
+
+
+# What follows a baseline's name in that of the link to the one it replaced.
+_OLD_BASELINE = ".before-this-build"
+
+
+def _put_back_old_baselines() -> None:
+    """Put back the baselines this run replaced (``keep_old_baseline``)."""
+    for each in (*outer_builds, current):
+        replaced = each.progress.baselines_replaced
+        for path, kept in replaced.items():
+            try:
+                os.replace(kept, path)
+            except OSError as error:
+                logger.warning(
+                    "pelican-flattr: cannot put back the URL guard's baseline "
+                    "of before this failed build, %s, as %s: %s; the next "
+                    "build compares with this build's",
+                    kept,
+                    path,
+                    error,
+                )
+        replaced.clear()
+
+
+def forget_old_baselines() -> None:
+    """Remove the links to the baselines this run replaced, once it has
+    passed (``keep_old_baseline``)."""
+    replaced = current.progress.baselines_replaced
+    for kept in replaced.values():
+        with contextlib.suppress(OSError):
+            os.unlink(kept)
+    replaced.clear()
 
 
 def manifest_of_build(settings: FlattrSettings) -> Iterator[str]:

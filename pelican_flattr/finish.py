@@ -39,8 +39,8 @@ def finish_build(pelican: Any) -> None:
     """The build's last steps, in this order (blinker calls the receivers
     of one signal in no set order)."""
     build.current.progress.pages_written = True
+    outermost = not build.is_inner(pelican)
     try:
-        outermost = not build.is_inner(pelican)
         problems_before = len(build.current.messages.problems)
         if outermost:
             build.say_held_back()
@@ -83,6 +83,10 @@ def finish_build(pelican: Any) -> None:
         # write_manifest closes the spool of auto-submit URLs; a guard that
         # fails a strict build leaves the manifest unwritten, so here too.
         build.current.url_spool.close()
+        if outermost:
+            # The run passed (a failed one put them back, see
+            # build.keep_old_baseline): its sites' baselines stand.
+            build.forget_old_baselines()
         build.end_build(pelican)
 
 

@@ -51,6 +51,14 @@ def pin_line(source: str, url: str) -> str:
     return field_line(source, "Flattr_url", url)
 
 
+# Why Pelican reads a file of the content folder no more, which neither it
+# nor the build says: the settings that leave a file out.
+_NOT_READ = (
+    "IGNORE_FILES, ARTICLE_EXCLUDES or PAGE_EXCLUDES names it, or "
+    "ARTICLE_PATHS and PAGE_PATHS leave out its folder"
+)
+
+
 @dataclass(frozen=True)
 class UrlChange:
     """A thing URL of the old manifest that no longer belongs to its source
@@ -239,7 +247,8 @@ class UrlChange:
                 # 'Save_as:' is empty (no page written), the build says
                 # nothing; nor does the guard know (diff without --settings).
                 else "the build says why it has none, unless it is a draft, "
-                "has 'Status: skip' or its 'Save_as:' is empty"
+                "has 'Status: skip' or its 'Save_as:' is empty, or Pelican "
+                f"no longer reads it: {_NOT_READ}"
             )
             return (
                 f"{self._accept()}. If not, give {self.taken_by} another thing URL "
@@ -267,8 +276,9 @@ class UrlChange:
             return (
                 f"give {self.source} its thing back (the build says why it has "
                 "none, unless it is a draft, has 'Flattr: no', 'Status: skip' or "
-                "an empty 'Save_as:'), or add the old URL to "
-                "FLATTR_ACCEPT_URL_CHANGES if it goes without one on purpose"
+                f"an empty 'Save_as:', or Pelican no longer reads it: {_NOT_READ}), "
+                "or add the old URL to FLATTR_ACCEPT_URL_CHANGES if it goes "
+                "without one on purpose"
             )
         if self.taken_by is not None and self.new_url is None:
             return (

@@ -1337,6 +1337,8 @@ def _write_next_baseline(
     not, said)."""
     path = settings.url_baseline_path
     try:
+        if os.path.lexists(path):
+            build.keep_old_baseline(kept_file(path))
         write_baseline(path, entries, language)
     except OSError as error:
         # The next build would compare nothing: a problem like any other.

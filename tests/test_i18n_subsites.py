@@ -2850,6 +2850,35 @@ def test_a_main_site_failing_its_strict_guard_removes_every_languages_manifest(
     )
 
 
+def test_a_language_sites_owner_change_in_a_run_the_main_site_failed_is_said_again(
+    tmp_path,
+):
+    # The German site's guard passed, said nur.md's owner change once and
+    # wrote its baseline; then the main site's guard failed the run: the
+    # build that passed after it never said the change. A failed run puts
+    # back every baseline it replaced.
+    assert i18n_build(tmp_path, FILES, **SETTINGS).status == 0
+    folder = tmp_path / "cache" / "de" / "pelican-flattr"
+    baseline = folder / "url-baseline.json"
+    before = baseline.read_bytes()
+    to_alice = {"nur.md": article("Nur auf Deutsch", "Alice", Lang="de")}
+    moved = {"only.md": article("Only in English", "Carol", Lang="en", Slug="moved")}
+    built = i18n_build(tmp_path, {**to_alice, **moved}, **SETTINGS, FLATTR_STRICT=True)
+    assert built.status == 1
+    owner_changes = [m for m in built.messages if "nur.md: its thing" in m]
+    assert len(owner_changes) == 1, built.messages
+    assert baseline.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["url-baseline.json"]
+    back = {"only.md": FILES["only.md"]}
+    built = i18n_build(tmp_path, back, **SETTINGS, FLATTR_STRICT=True)
+    assert built.status == 0, built.messages
+    owner_changes = [m for m in built.messages if "nur.md: its thing" in m]
+    assert len(owner_changes) == 1, built.messages
+    assert "changed owner" in owner_changes[0]
+    assert baseline.read_bytes() != before
+    assert sorted(p.name for p in folder.iterdir()) == ["url-baseline.json"]
+
+
 # --- What a whole-module mutation review of finish.py found untested. ---
 
 

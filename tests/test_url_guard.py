@@ -2110,6 +2110,60 @@ def test_an_owner_change_in_a_failed_strict_build_is_said_again(tmp_path, flattr
     assert owner_lines(flattr_log) == []
 
 
+@pytest.mark.parametrize(
+    "left_out",
+    [{"IGNORE_FILES": ["a.md"]}, {"ARTICLE_EXCLUDES": ["old"]}],
+    ids=["ignored", "excluded"],
+)
+def test_a_source_pelican_no_longer_reads_is_told_by_its_settings(
+    tmp_path, flattr_log, left_out
+):
+    # The fix said that "the build says why it has none": neither Pelican
+    # nor the build says a word of a file its settings leave out.
+    files = {"old/a.md": article("Article A", "Alice", slug="first-slug")}
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    flattr_log.clear()
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS, **left_out)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith("pelican-flattr: old/a.md: still in the content folder")
+    assert (
+        "or Pelican no longer reads it: IGNORE_FILES, ARTICLE_EXCLUDES or "
+        "PAGE_EXCLUDES names it, or ARTICLE_PATHS and PAGE_PATHS leave out its "
+        "folder)"
+    ) in line
+
+
+def test_an_owner_change_in_a_build_failed_after_its_guard_is_said_again(
+    tmp_path, flattr_log
+):
+    # The guard passed and wrote its baseline with the new owner, then the
+    # strict build failed on its manifest (FLATTR_MANIFEST naming a page):
+    # the build that passed after it never said the owner change. The
+    # failed build now puts the old baseline back, and leaves nothing else.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    folder = tmp_path / "cache" / "pelican-flattr"
+    baseline = folder / "url-baseline.json"
+    before = baseline.read_bytes()
+    new = {**AUTHORS, "Bob": "bob"}
+    flattr_log.clear()
+    fails_strict(
+        tmp_path, two_articles(), FLATTR_AUTHORS=new, FLATTR_MANIFEST="archives.html"
+    )
+    assert len(owner_lines(flattr_log)) == 1
+    assert said_with(flattr_log, "FLATTR_MANIFEST")
+    assert baseline.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["url-baseline.json"]
+    flattr_log.clear()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=new, FLATTR_STRICT=True)
+    ((_, line),) = owner_lines(flattr_log)
+    assert line.endswith("(said once: the baseline takes the new owner)")
+    assert baseline.read_bytes() != before
+    assert sorted(p.name for p in folder.iterdir()) == ["url-baseline.json"]
+    flattr_log.clear()
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=new, FLATTR_STRICT=True)
+    assert owner_lines(flattr_log) == []
+
+
 def test_a_source_moved_with_its_url_and_another_owner_is_said(tmp_path, flattr_log):
     # A move is no URL change, but the thing at Flattr is the same one, with
     # its first owner; and a new file of another owner at a deleted one's
