@@ -113,7 +113,35 @@ def feed_key(content_url: str) -> str:
     items (see ``item_key``): ``as_feed_writes`` it, without leading
     slashes, which a URL such as ``/posts/x/`` (an ``ARTICLE_URL`` or a
     ``URL:`` field) has and the item's link loses."""
-    return as_feed_writes(content_url).lstrip("/")
+    key = as_feed_writes(content_url).lstrip("/")
+    return _without_dot_segments(key) if _has_dot_segment(key) else key
+
+
+def _has_dot_segment(path: str) -> bool:
+    """Whether ``path`` may hold a "." or ".." segment: two searches, which
+    nearly every URL fails."""
+    return "./" in path or path.endswith(("/.", "/.."))
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` without its "." and ".." segments, as joining it to SITEURL
+    resolves them: an ``ARTICLE_URL`` of "./{slug}.html" is linked as
+    "{slug}.html" in a feed (where RELATIVE_URLS keeps the "./"). As
+    written where a ".." would climb out of the site: that link is no
+    page of it, and takes no other page's key."""
+    kept: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if segment not in (".", ".."):
+            kept.append(segment)
+            continue
+        if segment == "..":
+            if not kept:
+                return path
+            kept.pop()
+        if index == len(segments) - 1:
+            kept.append("")  # "posts/." is the folder: "posts/"
+    return "/".join(kept)
 
 
 def item_key(link: str, feed_link: str) -> str:
@@ -129,6 +157,9 @@ def item_key(link: str, feed_link: str) -> str:
     """
     if link.endswith(REF_SUFFIX):
         link = link[: -len(REF_SUFFIX)]
+    if _has_dot_segment(link):
+        # RELATIVE_URLS joins "./{slug}.html" as it is: keyed as the rest.
+        link = _without_dot_segments(link)
     if feed_link and _starts_with_site(link, feed_link):
         return link[len(feed_link) :].lstrip("/")
     if link.startswith("/") and feed_link.startswith("/") and feed_link != "/":

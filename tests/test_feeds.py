@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pelican.settings import DEFAULT_CONFIG
 
 from pelican_flattr.cli import main as audit_main_cli
-from pelican_flattr.feeds import payment_href, url_of_href
+from pelican_flattr.feeds import feed_key, item_key, payment_href, url_of_href
 from pelican_flattr.thing import percent_encode
 
 AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:9"}
@@ -704,6 +704,64 @@ def test_content_urls_that_start_with_a_slash_keep_their_payment_links(
         start = text.index('<link href="https://flattr.com/')
         atom.write_text(text[:start] + text[text.index(">", start) + 1 :], "utf-8")
         assert audit_main([str(output)]) == 1
+
+
+@pytest.mark.parametrize("relative", [False, True], ids=["joined", "relative"])
+def test_content_urls_with_dot_segments_keep_their_payment_links(site, relative):
+    # ARTICLE_URL = "./{slug}.html", or a URL: field "posts/../custom.html":
+    # Pelican joins them to SITEURL as a browser does ("custom.html" in the
+    # entry's link), and the entries lost their payment links without a
+    # word; the audit then blamed a feed an earlier build left.
+    files = {
+        "a.md": article("First post here", "Alice"),
+        "b.md": article("Second post here", "Bob", url="posts/../custom.html"),
+    }
+    siteurl = "https://example.org/blog"
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        SITEURL=siteurl,
+        RELATIVE_URLS=relative,
+        ARTICLE_URL="./{slug}.html",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    things = manifest_things(output)
+    for thing in things.values():
+        assert thing["feeds"] == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
+    by_auto_submit_url = {t["auto_submit_url"]: t for t in things.values()}
+    for name, feed in read_feeds(output).items():
+        assert len(feed.entries) == 2, name
+        for entry in feed.entries:
+            links = payment_links(entry.links)
+            assert len(links) == 1, (name, entry.link)
+            thing = by_auto_submit_url[links[0]["href"]]
+            # The thing URL keeps its segments as written: one without them
+            # would be another thing, and strand the flattrs it has.
+            last = urlsplit(entry.link).path.rsplit("/", 1)[-1]
+            assert thing["url"].endswith(f"/{last}"), (entry.link, thing["url"])
+    assert audit_main([str(output)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content_url", "key"),
+    [
+        ("./x.html", "x.html"),
+        ("posts/./x/", "posts/x/"),
+        ("posts/.", "posts/"),
+        ("posts/a/..", "posts/"),
+        ("a/../b.html", "b.html"),
+        ("a/b/../../c/", "c/"),
+        # Out of the site: no page of it, and no other page's key.
+        ("../x.html", "../x.html"),
+        ("a/../../x.html", "a/../../x.html"),
+        ("x.html", "x.html"),
+    ],
+)
+def test_a_dot_segment_is_keyed_as_a_feed_links_it(content_url, key):
+    assert feed_key(content_url) == key
+    # An item's link, joined by RELATIVE_URLS as it is, keys the same.
+    assert item_key(content_url, "") == key
 
 
 @pytest.mark.parametrize(
