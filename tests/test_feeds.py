@@ -655,6 +655,21 @@ def test_an_auto_submit_url_is_quoted_with_its_separators_only(parameters):
     assert url_of_href(href) == url
 
 
+def _each_entry_and_its_thing(output, things):
+    """Each entry of the two feeds of all articles, with the thing its one
+    payment link pays (every entry has one), after checking that each of
+    ``things`` is in both feeds."""
+    for thing in things.values():
+        assert thing["feeds"] == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
+    by_auto_submit_url = {t["auto_submit_url"]: t for t in things.values()}
+    for name, feed in read_feeds(output).items():
+        assert len(feed.entries) == len(things), name
+        for entry in feed.entries:
+            links = payment_links(entry.links)
+            assert len(links) == 1, (name, entry.link)
+            yield entry, by_auto_submit_url[links[0]["href"]]
+
+
 @pytest.mark.parametrize(
     ("siteurl", "relative"),
     [
@@ -686,17 +701,9 @@ def test_content_urls_that_start_with_a_slash_keep_their_payment_links(
     things = manifest_things(output)
     assert things["a.md"]["url"] == f"{siteurl}//posts/first-post-here/"
     assert things["b.md"]["url"] == f"{siteurl}//custom/beta/"
-    for thing in things.values():
-        assert thing["feeds"] == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
-    by_auto_submit_url = {t["auto_submit_url"]: t for t in things.values()}
-    for name, feed in read_feeds(output).items():
-        assert len(feed.entries) == 2, name
-        for entry in feed.entries:
-            links = payment_links(entry.links)
-            assert len(links) == 1, (name, entry.link)
-            thing = by_auto_submit_url[links[0]["href"]]
-            # The entry's own link, as Pelican writes it, ends as the thing's.
-            assert thing["url"].endswith(urlsplit(entry.link).path), entry.link
+    for entry, thing in _each_entry_and_its_thing(output, things):
+        # The entry's own link, as Pelican writes it, ends as the thing's.
+        assert thing["url"].endswith(urlsplit(entry.link).path), entry.link
     assert audit_main([str(output)]) == 0
     if siteurl == SITEURL and not relative:  # the audit matches such entries
         atom = output / "feeds" / "all.atom.xml"
@@ -727,19 +734,11 @@ def test_content_urls_with_dot_segments_keep_their_payment_links(site, relative)
         FEED_ALL_RSS="feeds/all.rss.xml",
     )
     things = manifest_things(output)
-    for thing in things.values():
-        assert thing["feeds"] == ["feeds/all.atom.xml", "feeds/all.rss.xml"]
-    by_auto_submit_url = {t["auto_submit_url"]: t for t in things.values()}
-    for name, feed in read_feeds(output).items():
-        assert len(feed.entries) == 2, name
-        for entry in feed.entries:
-            links = payment_links(entry.links)
-            assert len(links) == 1, (name, entry.link)
-            thing = by_auto_submit_url[links[0]["href"]]
-            # The thing URL keeps its segments as written: one without them
-            # would be another thing, and strand the flattrs it has.
-            last = urlsplit(entry.link).path.rsplit("/", 1)[-1]
-            assert thing["url"].endswith(f"/{last}"), (entry.link, thing["url"])
+    for entry, thing in _each_entry_and_its_thing(output, things):
+        # The thing URL keeps its segments as written: one without them
+        # would be another thing, and strand the flattrs it has.
+        last = urlsplit(entry.link).path.rsplit("/", 1)[-1]
+        assert thing["url"].endswith(f"/{last}"), (entry.link, thing["url"])
     assert audit_main([str(output)]) == 0
 
 
