@@ -90,6 +90,11 @@ class _Parser(argparse.ArgumentParser):
         # The note after the secrets are hidden: a one-letter secret ("a")
         # would otherwise be hidden in its words too.
         message = _without_secrets(message, self.hidden) + note
+        # A value an option's type refused ("--limit carol@example.org")
+        # is quoted as given: no address reaches the terminal or a log.
+        from .identifiers import redact_every_address
+
+        message = redact_every_address(message)
         terminal.json_run.problems.append(message)
         super().error(message)
 

@@ -990,6 +990,28 @@ def test_an_extra_argument_that_cannot_be_a_token_is_shown(
     assert BEARER_WITH_SLASHES not in err
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "--limit", "carol@example.org", "out"],
+        ["audit", "--limit", "carol%40example.org", "out", "--json"],
+        ["webhook", "serve", "--port", "carol@example.org"],
+        ["webhook", "serve", "--threads", "carol@example.org"],
+        ["verify", "--timeout", "carol@example.org"],
+    ],
+)
+def test_an_option_value_refused_is_quoted_without_an_address(capsys, command):
+    # argparse quotes the value an option's type refused: an address pasted
+    # into the wrong option reached the terminal, and --json's problems.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(command)
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    (line,) = [line for line in err.splitlines() if "error:" in line]
+    assert ": '[address]' is not a" in line, line
+    assert "carol" not in out + err
+
+
 def test_an_environment_token_is_never_shown_as_an_extra_argument(capsys, monkeypatch):
     # A short one too: the token the command reads is hidden wherever it
     # turns up.
