@@ -474,12 +474,22 @@ def _source_exists(content: str, args: Any) -> Callable[[str, str | None], bool]
     """Whether a source is in the content folder ``content`` (--content's,
     else the settings' PATH); _Refused, naming which gave it, when it is
     no folder."""
+    given = "--content" if args.content is not None else f"{args.settings}: PATH"
     if not os.path.isdir(content):
-        given = "--content" if args.content is not None else f"{args.settings}: PATH"
         what = (
             "is a file, not a folder" if os.path.exists(content) else "no such folder"
         )
         raise _Refused(f"{given} {content}: {what}")
+    try:
+        # Read as empty, a folder this user cannot list told of every
+        # source in it that it was gone: a URL to let go, wrongly.
+        os.scandir(content).close()
+        os.stat(os.path.join(content, os.curdir))
+    except OSError as error:
+        raise _Refused(
+            f"{given} {content}: cannot be read ({error.strerror}): its sources "
+            "cannot be told from ones that are gone"
+        ) from None
     return in_folder(content)
 
 

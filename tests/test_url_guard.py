@@ -5097,6 +5097,38 @@ def build_user():
     return f"the user this build runs as ({pwd.getpwuid(os.geteuid()).pw_name})"
 
 
+def test_diff_refuses_a_content_folder_it_cannot_read(tmp_path):
+    # Listed as empty, a content folder this user cannot read told of each
+    # source still in it that it was gone, its URL one to let go.
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    shutil.copy(tmp_path / "output" / "flattr-manifest.json", old)
+    build(tmp_path, {"b.md": two_articles()["b.md"]}, FLATTR_AUTHORS=AUTHORS)
+    (tmp_path / "content" / "a.md").write_text(two_articles()["a.md"])
+    content = tmp_path / "content"
+    new = tmp_path / "output" / "flattr-manifest.json"
+    command = [sys.executable, "-m", "pelican_flattr.cli", "diff", str(old), str(new)]
+    command += ["--content", str(content), "--json"]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root passes file modes, and setpriv is not installed")
+        command[:0] = _BOUND_BY_MODES
+    content.chmod(0)
+    try:
+        run = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, env=child_env()
+        )
+    finally:
+        content.chmod(0o755)
+    if run.returncode != 0 and run.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot drop root's capabilities: {run.stderr}")
+    assert run.returncode == 2, run.stdout
+    assert json.loads(run.stdout)["problems"] == [
+        f"--content {content}: cannot be read (Permission denied): its sources "
+        "cannot be told from ones that are gone"
+    ]
+
+
 @pytest.mark.parametrize("locked", ["folder", "file", "written", "unmade"])
 def test_a_baseline_the_builds_user_may_not_use_says_so(tmp_path, locked):
     # A folder on its way the build may not enter was said to be "no file",
