@@ -97,6 +97,7 @@ from .manifest import (
     is_temporary_file_of,
     load_manifest,
     portable_path,
+    why_unreachable,
 )
 from .settings import MANIFEST_NAME
 from .store import DEFAULT_STORE, WAL_ENDS, holds_store_tables, is_empty_file
@@ -604,6 +605,10 @@ def _manifest_at(
     # reason and the advice are worth more than "no such manifest".
     # A link to nothing too: a failed strict build removes the manifest a
     # link names, and keeps the link.
+    unreachable = why_unreachable(path)
+    if unreachable is not None:
+        # Not "no such manifest", whose advice is to build the site again.
+        raise ManifestError(f"{path}: {unreachable}")
     if (
         given is not None or settings is not None or path == output / MANIFEST_NAME
     ) and (not os.path.exists(path) or (os.path.islink(path) and is_empty_file(path))):

@@ -436,10 +436,14 @@ def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
         BaselineGivenError,
         ManifestError,
         load_manifest,
+        why_unreachable,
     )
 
     try:
         old = _old_things(args.old)
+        unreachable = why_unreachable(args.new)
+        if unreachable is not None:
+            raise _Refused(f"{args.new}: {unreachable}")
         if not os.path.lexists(args.new):
             # Most often the output of a build that failed, not a wrong path.
             raise _Refused(

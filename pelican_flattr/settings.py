@@ -1074,7 +1074,11 @@ def read_settings_file(
     if os.path.isdir(path):
         raise SettingsFileError(f"{shown}: is a folder, not a settings file")
     if not os.path.exists(path):  # unlike Path.exists(), never raises
-        raise SettingsFileError(f"{shown}: no such settings file")
+        from .manifest import why_unreachable
+
+        raise SettingsFileError(
+            f"{shown}: {why_unreachable(path) or 'no such settings file'}"
+        )
     if not os.path.isfile(path):
         # A FIFO or a device: Pelican would wait on it for ever, or read
         # what it was never meant to.

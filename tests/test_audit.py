@@ -3976,6 +3976,32 @@ def real_files(output: Path) -> int:
     return sum(1 for p in output.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+@pytest.mark.parametrize("given", ["--manifest", "--settings", "diff NEW"])
+def test_a_file_in_a_folder_that_cannot_be_entered_is_not_called_missing(
+    open_copy, given
+):
+    # "no such manifest" (or settings file) sent the operator to build the
+    # site again, for a file that is there: the folder on its way is one
+    # this user may not enter.
+    site, lock = open_copy
+    locked = site.parent / "locked"
+    locked.mkdir()
+    kept = locked / ("x.py" if given == "--settings" else "x.json")
+    shutil.copy(
+        SETTINGS if given == "--settings" else site / "flattr-manifest.json", kept
+    )
+    lock(locked)
+    if given == "diff NEW":
+        command = ["diff", str(site / "flattr-manifest.json"), str(kept)]
+    else:
+        command = ["audit", str(site), given, str(kept)]
+    result = run_as_a_user(["-c", AUDIT, *command], site.parent)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"pelican-flattr: {kept}: cannot be examined (Permission denied)\n"
+    )
+
+
 @pytest.mark.parametrize("mode", [0o000, 0o444], ids=oct)
 @pytest.mark.parametrize("folder", ["pages", "feeds", "theme"])
 def test_a_folder_that_cannot_be_read_is_one_problem(open_copy, folder, mode):
