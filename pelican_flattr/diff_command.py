@@ -477,7 +477,7 @@ def _settings_content(settings: Mapping[str, Any], path: str) -> str:
 def _source_exists(content: str, args: Any) -> Callable[[str, str | None], bool]:
     """Whether a source is in the content folder ``content`` (--content's,
     else the settings' PATH); _Refused, naming which gave it, when it is
-    no folder."""
+    no folder, or one this user cannot read."""
     given = "--content" if args.content is not None else f"{args.settings}: PATH"
     if not os.path.isdir(content):
         what = (

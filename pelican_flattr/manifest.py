@@ -381,7 +381,7 @@ def why_unreachable(path: str | os.PathLike[str]) -> str | None:
     except PermissionError as error:
         return f"cannot be examined ({error.strerror or error})"
     except OSError:
-        return None
+        pass  # not there, or a link to nothing: said as such
     return None
 
 
