@@ -87,6 +87,7 @@ from .audit_settings import (
     siteurl_not_compared,
 )
 from .audit_tags import scan_page, url_parameters
+from .files import why_unreachable
 from .identifiers import hash_email
 from .identifiers import redact_encoded_addresses as redact
 from .manifest import (
@@ -97,7 +98,6 @@ from .manifest import (
     is_temporary_file_of,
     load_manifest,
     portable_path,
-    why_unreachable,
 )
 from .settings import MANIFEST_NAME
 from .store import DEFAULT_STORE, WAL_ENDS, holds_store_tables, is_empty_file

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import terminal
+from .files import why_unreachable
 from .url_baseline import (
     BaselineError,
     baseline_language,
@@ -436,7 +437,6 @@ def _manifests(args: Any) -> tuple[list[Entry], list[Entry]]:
         BaselineGivenError,
         ManifestError,
         load_manifest,
-        why_unreachable,
     )
 
     try:

@@ -1,5 +1,6 @@
 """What the plugin's files share, whatever they hold: names cut to what file
-systems take, and whether a path is an empty file.
+systems take, whether a path is an empty file, and why one behind a folder
+this user may not enter cannot be examined.
 
 Apart from ``store.py``, which holds the operator's SQLite store, so that a
 build, which writes the manifest and the URL baseline but opens no store
@@ -42,3 +43,17 @@ def is_empty_file(path: str | Path) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(found.st_mode) and found.st_size == 0
+
+
+def why_unreachable(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be examined, where a folder on its way is one
+    this user may not enter ("cannot be examined (Permission denied)"), or
+    None: ``os.path.exists`` says False then, and a message said "no such
+    file", with advice for a file that is not there."""
+    try:
+        os.stat(path)
+    except PermissionError as error:
+        return f"cannot be examined ({error.strerror or error})"
+    except OSError:
+        pass  # not there, or a link to nothing: said as such
+    return None

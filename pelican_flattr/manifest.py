@@ -371,20 +371,6 @@ def file_problem(path: str | os.PathLike[str]) -> str | None:
     return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a file"
 
 
-def why_unreachable(path: str | os.PathLike[str]) -> str | None:
-    """Why ``path`` cannot be examined, where a folder on its way is one
-    this user may not enter ("cannot be examined (Permission denied)"), or
-    None: ``os.path.exists`` says False then, and a message said "no such
-    file", with advice for a file that is not there."""
-    try:
-        os.stat(path)
-    except PermissionError as error:
-        return f"cannot be examined ({error.strerror or error})"
-    except OSError:
-        pass  # not there, or a link to nothing: said as such
-    return None
-
-
 def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:
     """The file that stands where a folder of ``path`` should be, which
     keeps anything from being there; None when there is none."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from .files import why_unreachable
 from .identifiers import (
     HIDDEN_ADDRESS,
     SWITCH_OWNER,
@@ -1074,8 +1075,6 @@ def read_settings_file(
     if os.path.isdir(path):
         raise SettingsFileError(f"{shown}: is a folder, not a settings file")
     if not os.path.exists(path):  # unlike Path.exists(), never raises
-        from .manifest import why_unreachable
-
         raise SettingsFileError(
             f"{shown}: {why_unreachable(path) or 'no such settings file'}"
         )
