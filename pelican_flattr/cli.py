@@ -481,8 +481,9 @@ def _parse_and_run(argv: Sequence[str] | None, arguments: list[str]) -> int:
         return terminal.usage_error(
             f"a command is needed before --json: one of {_command_names(parser)}"
         )
+    arguments = _json_after_command(parser, arguments)
     try:
-        args, extra = parser.parse_known_args(argv)
+        args, extra = parser.parse_known_args(arguments)
         if extra:
             # Said with the usage of the command named before the first of
             # them (`audit DIR --bogus`), as argparse says a missing
@@ -598,6 +599,31 @@ def _asks_for_json(
         len(name) > 2 and "--json".startswith(name)
         for name in (word.partition("=")[0] for word in words)
     )
+
+
+def _json_after_command(
+    parser: argparse.ArgumentParser, arguments: list[str]
+) -> list[str]:
+    """``arguments`` with a ``--json`` given before the command's word
+    (``pelican-flattr --json audit out``) moved after it, where argparse
+    reads it: every command that prints a document takes it, and the place
+    of a flag is no reason to refuse the run."""
+    command = _command_word(arguments)
+    if command is None or "--json" not in _option_names(
+        _command_parser(parser, [command])
+    ):
+        return arguments
+    at = arguments.index(command)
+    before = arguments[:at]
+    flags = [
+        word
+        for word in before
+        if len(word) > 2 and "--json".startswith(word) and "=" not in word
+    ]
+    if not flags:
+        return arguments
+    rest = [word for word in before if word not in flags]
+    return [*rest, command, *flags, *arguments[at + 1 :]]
 
 
 def _before_separator(arguments: Sequence[str]) -> list[str]:

@@ -606,6 +606,19 @@ def test_an_argparse_error_still_prints_the_json_document(capsys, command, says)
     assert json.loads(out) == {"ok": False, "exit_status": 2, "problems": [says]}
 
 
+@pytest.mark.parametrize("flag", ["--json", "--js"])
+def test_json_before_the_command_gives_the_same_document(capsys, sample_output, flag):
+    # `pelican-flattr --json audit out` was refused as an unrecognized
+    # argument: the place of the flag is no reason to refuse the run.
+    assert cli.main(["audit", str(sample_output), "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert cli.main([flag, "audit", str(sample_output)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == after
+    assert after["ok"] is True
+    assert "unrecognized" not in err
+
+
 @pytest.mark.parametrize(
     ("command", "says"),
     [
