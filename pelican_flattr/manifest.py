@@ -734,6 +734,17 @@ def empty_manifest_said(path: str | Path) -> str:
     return "an empty file"
 
 
+def _folder_said(path: Path) -> str:
+    """What a folder given as a manifest is, and the manifest to give
+    instead where it holds one. The advice to name the manifest inside
+    would lead nowhere in a folder that holds none, such as a folder left
+    where the output's manifest goes."""
+    inside = path / MANIFEST_NAME
+    if inside.is_file():
+        return f"a folder, not a manifest: give the manifest in it ({inside})"
+    return "a folder, not a manifest, and it holds none"
+
+
 def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[str, Any]:
     """Read a manifest, checking its schema version and every field by
     the schema (see ``_schema_problem``), that no string holds a lone
@@ -750,10 +761,7 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
     path = Path(path)
     try:
         if path.is_dir():  # an output folder, given for its manifest
-            raise ManifestError(
-                f"{path}: a folder, not a manifest: give the manifest in it "
-                f"({path / MANIFEST_NAME})"
-            )
+            raise ManifestError(f"{path}: {_folder_said(path)}")
         if not path.is_file():  # a FIFO would be waited on for ever
             if path.exists():
                 what = "not a regular file"

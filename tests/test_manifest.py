@@ -623,8 +623,20 @@ def test_a_manifest_that_is_not_a_regular_file_is_refused_unread(tmp_path):
     os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
     with pytest.raises(ManifestError, match="not a regular file"):
         load_manifest(fifo)
-    with pytest.raises(ManifestError, match="a folder, not a manifest"):
+    with pytest.raises(ManifestError, match="a folder, not a manifest, and it holds"):
         load_manifest(tmp_path)
+
+
+def test_a_folder_in_the_manifests_place_gets_no_advice_to_look_inside(tmp_path):
+    # A folder left where the output's manifest goes was said to hold the
+    # manifest (".../flattr-manifest.json/flattr-manifest.json").
+    folder = tmp_path / "flattr-manifest.json"
+    folder.mkdir()
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(folder)
+    assert str(raised.value) == (
+        f"{folder}: a folder, not a manifest, and it holds none"
+    )
 
 
 VALID_THING = {
