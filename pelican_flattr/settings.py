@@ -579,8 +579,9 @@ def scrubbed_owner(value: object) -> object:
 
 def shown_author(name: object) -> str:
     """An author's name (a ``FLATTR_AUTHORS`` key) as a message repeats it:
-    quoted, and without an address, which some sites name authors by."""
-    return redact_addresses(repr(str(name)))
+    quoted, and without an address, which some sites name authors by. A key
+    that is no string is shown as written (``3``, not ``'3'``)."""
+    return redact_addresses(repr(name))
 
 
 def author_meant(key: str, by_folded: dict[str, str]) -> str:
@@ -1492,7 +1493,10 @@ def _author_owners(
         )
         raw_authors = {}
     refused: list[tuple[str, IdentifierError]] = []
+    not_names = [name for name in raw_authors if not isinstance(name, str)]
     for name, value in raw_authors.items():
+        if not isinstance(name, str):
+            continue  # said below, once for all such keys
         try:
             if reads_as_switch(value):
                 reason = (
@@ -1505,7 +1509,26 @@ def _author_owners(
             entry = f"FLATTR_AUTHORS[{shown_author(name)}]"
             unusable[str(name)] = f"{entry} {error}"
             refused.append((entry, error))
-    return authors, unusable, unusable_entry_problems(refused)
+    problems = unusable_entry_problems(refused)
+    if not_names:
+        # An author's name is the text of the content's Author: field, so
+        # such a key matches no author; the key's str() shown as a name
+        # (FLATTR_AUTHORS['3'] for the key 3) hid the mistake.
+        problems.append(keys_not_names("FLATTR_AUTHORS", not_names))
+    return authors, unusable, problems
+
+
+def keys_not_names(setting: str, keys: list[object]) -> str:
+    """The problem of ``keys`` of the author map ``setting`` that are no
+    strings, and so no author's name, each shown as written."""
+    entries = [f"{setting}[{shown_author(key)}]" for key in keys]
+    one = len(entries) == 1
+    keys_are = "a key that is" if one else "keys that are"
+    return (
+        f"{listed(entries, NAMED_ENTRIES)}: {keys_are} no author's name, which "
+        "is a string, as the content's Author: field gives it; "
+        f"{'the entry is' if one else 'the entries are'} left out"
+    )
 
 
 def _category(settings: Mapping[str, Any], fatal: list[str]) -> str | None:

@@ -62,6 +62,7 @@ from .identifiers import (
 from .settings import (
     SettingsFileError,
     author_meant,
+    keys_not_names,
     named_sites,
     shown_author,
 )
@@ -363,8 +364,15 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
     named: set[object] = set()
     for where, each in sites:
         authors = each.get("FLATTR_AUTHORS") or {}
+        not_names = [key for key in authors if not isinstance(key, str)]
+        if not_names:  # refused as the build refuses them
+            problems.append(
+                f"{shown}: {keys_not_names(f'{where}FLATTR_AUTHORS', not_names)}"
+            )
         named.update(authors)
         for author, value in authors.items():
+            if not isinstance(author, str):
+                continue
             where_author = f"{where}FLATTR_AUTHORS[{shown_author(author)}]"
             _plan_owner(where_author, value, author, accounts, plan)
         site_owner = each.get("FLATTR_USERNAME")

@@ -2545,6 +2545,27 @@ def test_two_author_keys_for_one_author_fail_a_strict_build(site, flattr_log):
     assert not any("@" in r.getMessage() for r in flattr_log.records)
 
 
+def test_an_author_key_that_is_no_string_is_named_as_written(site, flattr_log):
+    # The key 3 was shown as FLATTR_AUTHORS['3'], a key the settings do not
+    # have, and called a misspelt name; a key that is no string matches no
+    # author's name.
+    files = {"p.md": article("A post by Bob", "Bob"), "q.md": article("By 3", "3")}
+    authors = {"Bob": "bob_f", 3: "partner:x:3", None: "carol@example.org"}
+    output = site(files, FLATTR_AUTHORS=authors, FLATTR_USERNAME="siteowner")
+    things = manifest_things(output)
+    assert things["p.md"]["owner"]["value"] == "bob_f"
+    assert things["q.md"]["owner"]["value"] == "siteowner"
+    assert _messages(flattr_log, "no author's name") == [
+        "pelican-flattr: settings: FLATTR_AUTHORS[3] and FLATTR_AUTHORS[None]: "
+        "keys that are no author's name, which is a string, as the content's "
+        "Author: field gives it; the entries are left out"
+    ]
+    assert _messages(flattr_log, "names no author") == []
+    assert _messages(flattr_log, "'3'") == []
+    with pytest.raises(FlattrBuildError):
+        site(files, FLATTR_AUTHORS={3: "bob_f"}, FLATTR_STRICT=True)
+
+
 def test_a_misspelt_author_key_fails_a_strict_build(site, flattr_log):
     files = {"p.md": article("A post by Bob", "Bob Builder")}
     with pytest.raises(FlattrBuildError):

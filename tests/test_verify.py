@@ -441,6 +441,26 @@ def test_settings_that_map_an_author_to_a_twitter_id_with_leading_zeros_are_refu
     assert "write twitter:user:id:783214" in err
 
 
+def test_settings_whose_author_key_is_no_string_are_refused_as_the_build_does(
+    stub, capsys, tmp_path
+):
+    # The build leaves such an entry out; verify sent its owner, and named
+    # the key 3 as FLATTR_AUTHORS['3'].
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(
+        'FLATTR_AUTHORS = {"Alice": "partner:x:1", 3: "email:carol@example.org"}\n',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "--settings", str(conf), "--dry-run")
+    assert status == 2
+    assert (
+        f"{conf}: FLATTR_AUTHORS[3]: a key that is no author's name, which is a "
+        "string, as the content's Author: field gives it; the entry is left out"
+    ) in err
+    assert "'3'" not in err
+    assert "carol@" not in out + err
+
+
 def test_help_documents_the_exit_codes_and_the_token(capsys):
     with pytest.raises(SystemExit):
         main(["verify", "--help"])
