@@ -1086,6 +1086,10 @@ def _check_file(
     try:
         with path.open("rb") as stream:
             start = stream.read(CHUNK_SIZE)
+            # A browser reads a file that opens with UTF-16's byte order
+            # mark as UTF-16, whatever it declares, as XML readers do: its
+            # text is read as UTF-8 here, the encoding of the rest.
+            wide = start.startswith(_UTF16_MARKS)
             # A thing's page is one whatever its name ends with.
             is_page = suffix in HTML_SUFFIXES or relative in audit.manifest.by_page
             if (
@@ -1103,22 +1107,24 @@ def _check_file(
                         f"feed ({MAX_PAGE_BYTES:,})",
                     )
                 data = start + stream.read()
+                # The feed's XML parser reads UTF-16 itself, by its mark.
+                text = _as_utf8(data) if wide else data
                 if is_page:
                     _check_privacy(
-                        audit, addresses, relative, with_entities_decoded(data)
+                        audit, addresses, relative, with_entities_decoded(text)
                     )
                     if not addresses_only:
-                        check_page(audit, relative, scan_page(data), path, seen)
+                        check_page(audit, relative, scan_page(text), path, seen)
                 else:
                     # A feed escapes the HTML it carries once more.
-                    decoded = with_entities_decoded(data, times=2)
+                    decoded = with_entities_decoded(text, times=2)
                     _check_privacy(audit, addresses, relative, decoded)
                     if not addresses_only:
                         check_feed(audit, relative, data, path, seen)
-            elif b"\0" not in start[:8192]:  # not binary, by git's rule
+            elif wide or b"\0" not in start[:8192]:  # not binary, by git's rule
                 # A published source: reStructuredText's escapes read.
-                chunks = with_escapes_read(_chunks(start, stream))
-                _check_privacy(audit, addresses, relative, chunks)
+                raw = _utf8_chunks(start, stream) if wide else _chunks(start, stream)
+                _check_privacy(audit, addresses, relative, with_escapes_read(raw))
     except OSError as error:
         audit.unread.add(relative)
         audit.problem(
@@ -1132,9 +1138,36 @@ def _check_file(
         )
 
 
+# The byte order marks of UTF-16, the one encoding beside UTF-8 that a
+# browser tells by its mark (WHATWG Encoding, "BOM sniff").
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """``data``, UTF-16 with its byte order mark, as UTF-8."""
+    return data.decode("utf-16", "replace").encode("utf-8", "surrogatepass")
+
+
+def _utf8_chunks(start: bytes, stream: Any) -> Iterator[bytes]:
+    """``_chunks`` of a UTF-16 file (``start`` and the rest of ``stream``),
+    its text as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-16")("replace")
+    tail = b""
+    block = start
+    while block:
+        more = stream.read(CHUNK_SIZE)
+        text = decoder.decode(block, final=not more).encode("utf-8", "surrogatepass")
+        if text:
+            yield tail + text
+            tail = (tail + text)[-CHUNK_OVERLAP:]
+        block = more
+
+
 def _is_feed(start: bytes) -> bool:
     """Whether ``start``, a file's first CHUNK_SIZE bytes, begins an Atom
     or RSS feed: its first element, past the prolog, is <feed> or <rss>."""
+    if start.startswith(_UTF16_MARKS):
+        start = start.decode("utf-16", "replace").encode()
     start = start.removeprefix(codecs.BOM_UTF8)
     prolog = _XML_PROLOG.match(start)  # may be empty, so never None
     return _FEED_ELEMENT.match(start, prolog.end()) is not None

@@ -32,6 +32,7 @@ from .markup import (
     is_auto_submit_url,
     is_held_back,
     loader_fault,
+    loader_options,
     loader_source,
     runs_as_page_loads,
     who_asks_for_loader,
@@ -910,9 +911,23 @@ def _check_embedded_button(
     of = f"the Flattr button of {thing['url']}"
     owner = thing["owner"]
     name = "uid" if owner["kind"] == "flattr_user" else "owner"
-    relation, parameters = _button_parameters(button)
+    faults = [loader_fault(each, audit.manifest.siteurl) for each in tags.loaders]
+    # The load.js that runs reads the buttons with its URL's options.
+    options = loader_options(tags.loaders[faults.index(None)]) if None in faults else {}
+    relation, parameters = _button_parameters(button, options)
     given = parameters.get(name)
-    if relation is None and given != owner["value"]:
+    prefix = options.get("html5-key-prefix") or _DATA_PREFIX
+    if relation is None and prefix != _DATA_PREFIX:
+        audit.problem(
+            "button-owner",
+            relative,
+            f"{of} is read without its data-flattr-* attributes: the page's "
+            f"load.js has html5-key-prefix={prefix!r}, and reads {prefix}-* "
+            f"ones in their place: {name} {given!r}",
+            f"load.js without html5-key-prefix (the plugin writes none): "
+            f'data-flattr-{name}="{owner["value"]}", the owner in the manifest',
+        )
+    elif relation is None and given != owner["value"]:
         audit.problem(
             "button-owner",
             relative,
@@ -930,7 +945,12 @@ def _check_embedded_button(
             "the owner in the manifest",
         )
     if "uid" in parameters and "owner" in parameters:
-        where = relation or "data-flattr-uid and data-flattr-owner"
+        where = relation or f"{prefix}-uid and {prefix}-owner"
+        prefix_only = {"html5-key-prefix": prefix}
+        if "uid" not in _button_parameters(button, prefix_only)[1]:
+            # The loader's uid, a default of every button it shows.
+            where = relation or f"{prefix}-owner"
+            where = f"uid={options['uid']!r} in the page's load.js URL, and {where}"
         audit.problem(
             "button-owner",
             relative,
@@ -938,7 +958,6 @@ def _check_embedded_button(
             "send both, and which one it pays is not said",
             f"{name} alone, {owner['value']}, the owner in the manifest",
         )
-    faults = [loader_fault(each, audit.manifest.siteurl) for each in tags.loaders]
     if None in faults:
         return
     expected = f'<script src="{LOADER_URL}" async></script>'
@@ -1031,8 +1050,15 @@ def _compared_thing(
     return audit.manifest.by_url.get(urls[0]) if urls else None
 
 
+# The attributes of an embedded button load.js reads, but for a loader
+# given another html5-key-prefix; and the loader's options that are
+# defaults of every button it shows.
+_DATA_PREFIX = "data-flattr"
+_LOADER_DEFAULTS = ("uid", "button", "language", "category")
+
+
 def _button_parameters(
-    button: Mapping[str, str],
+    button: Mapping[str, str], options: Mapping[str, str] | None = None
 ) -> tuple[str | None, dict[str, str]]:
     """The parameters load.js 0.6 reads from an embedded button (its
     attributes), and the rel or rev it read them from, as written
@@ -1043,17 +1069,25 @@ def _button_parameters(
     it): a rel (or, without one, a rev) that starts with "flattr" is read
     as "key:value" pairs after "flattr;", and then the data attributes are
     not read at all, so an owner added there pays someone else whatever
-    they say.
+    they say. ``options``, those of the page's load.js URL, give defaults
+    (its ``uid`` is sent beside a button's owner) and the prefix of the
+    attributes read (``html5-key-prefix``, data-flattr's unless given).
     """
+    options = options or {}
+    defaults = {key: options[key] for key in _LOADER_DEFAULTS if options.get(key)}
     attribute = "rel" if button.get("rel") else "rev"
     relation = button.get(attribute, "")
     if not relation.startswith("flattr"):
+        prefix = (options.get("html5-key-prefix") or _DATA_PREFIX) + "-"
         return None, {
-            name[len("data-flattr-") :]: value
-            for name, value in button.items()
-            if name.startswith("data-flattr-")
+            **defaults,
+            **{
+                name[len(prefix) :]: value
+                for name, value in button.items()
+                if name.startswith(prefix)
+            },
         }
-    parameters = {}
+    parameters = dict(defaults)
     for pair in relation.removeprefix("flattr").removeprefix(";").split(";"):
         key, colon, value = pair.partition(":")
         if colon and key:

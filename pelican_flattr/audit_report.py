@@ -84,8 +84,9 @@ PROBLEM_FIXES: dict[str, str] = {
     "before </body> (as README says), outside comments and <noscript>; keep "
     "the button out of <noscript>; where a consent manager holds load.js "
     "back, correct the held-back <script> as docs/privacy.md writes it",
-    "button-owner": "print the button with flattr_button() and add no rel or "
-    "rev starting with flattr",
+    "button-owner": "print the button with flattr_button(), add no rel or rev "
+    "starting with flattr, and load load.js as the plugin does, with mode=auto "
+    "alone",
     "loader-unneeded": "take the load.js <script> out of the theme (or the "
     "content that holds it): the plugin adds load.js where an embedded button "
     "needs it; where one must stay, hold it back for consent "

@@ -31,6 +31,7 @@ from .html_reader import (
     read_where_scripts_run,
     script_text,
 )
+from .lazy_regex import lazy_regex
 from .markup import (
     BUTTON_CLASS,
     is_auto_submit_url,
@@ -64,8 +65,11 @@ _FETCHING_RELS = frozenset(
 
 _HTML_SPACES = re.compile(f"[{SPACE}]+")
 
+# The elements a click on which follows their href: an <area> of an image
+# map is a link as an <a> is.
+_ANCHORS = frozenset({"a", "area"})
 # The elements of a page the audit reads the attributes of.
-_ELEMENTS = frozenset({"a", "link", "meta", *_FETCHING})
+_ELEMENTS = frozenset({*_ANCHORS, "link", "meta", *_FETCHING})
 
 
 @dataclass
@@ -98,7 +102,7 @@ _HIDING = frozenset({"template", "/template"})
 # The elements whose href may name Flattr without saying "flattr"
 # (``_may_hide_a_name``): a hand-written button, and a payment link, whose
 # rel="Payment" does not say "payment" as written either.
-_LINKING = frozenset({"a", "link"})
+_LINKING = frozenset({*_ANCHORS, "link"})
 _NOSCRIPT = frozenset({"noscript", "/noscript"})
 
 
@@ -132,6 +136,66 @@ def _may_hide_a_name(raw: str) -> bool:
         or "\r" in value
         or not value.isascii()
     )
+
+
+def _may_hide_a_word(raw: str) -> bool:
+    """Whether a tag that is no link (a <meta>, an <img>) may spell
+    "og:", "payment" or a Flattr host in a way a reader decodes: by
+    character references (``property="og&#58;url"``), percent-encoding or
+    a tab or line break in a URL's host, or non-ASCII letters (full-width
+    ones). Few tags of a page hold any of them."""
+    return (
+        "&" in raw
+        or "%" in raw
+        or "\t" in raw
+        or "\n" in raw
+        or "\r" in raw
+        or not raw.isascii()
+    )
+
+
+# A <base> start tag, wherever it stands: most pages have none.
+_BASE = lazy_regex(rf"<(?ai:base)[{SPACE}/>]")
+
+
+def _flattr_base(page: str) -> str | None:
+    """The href of ``page``'s <base> (the first with one, outside a
+    <template>, as a browser takes it) where it names a Flattr host; else
+    None. Against it, every relative link and source of the page leads to
+    Flattr: ``<a href="/submit/auto?...">`` is an auto-submit URL there."""
+    if _BASE.search(page) is None:
+        return None
+    hidden = 0
+    for name, raw, _ in read_tags(page, len(page)):
+        if name in _HIDING:
+            hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+        elif name == "base" and not hidden:
+            href = attribute_values(raw).get("href")
+            if href is not None:
+                return href if is_flattr_host_url(href) else None
+    return None
+
+
+def _joined(base: str | None, url: str) -> str:
+    """``url`` as a browser reads it against the page's <base> ``base``
+    (a Flattr host's, or None): a relative one joined to it."""
+    if base is None:
+        return url
+    url = url.strip(SPACE).translate(_TAB_AND_NEWLINES)
+    if _ABSOLUTE.match(url):
+        return url
+    return urljoin(base.strip(SPACE).translate(_TAB_AND_NEWLINES), url)
+
+
+def _under(base: str | None) -> str:
+    """What a message about a URL read against ``base`` adds to say so."""
+    return "" if base is None else f" under the page's <base href={base!r}>"
+
+
+# What a browser drops from a URL before reading it.
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+# A URL with a scheme: relative to no base.
+_ABSOLUTE = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def scan_page(data: bytes) -> PageTags:
@@ -177,6 +241,7 @@ def scan_page(data: bytes) -> PageTags:
     noscript_loaders: list[int] = []
     # One search of the page before any script's text is read.
     loader_named = names_flattr_loader_in(page)
+    base = _flattr_base(page)
     for name, raw, start in read_tags(page, len(page)):
         # What a <template> holds ends no head: the head goes on after it.
         if head_limit < 0 and not hidden:
@@ -205,25 +270,30 @@ def scan_page(data: bytes) -> PageTags:
             hidden
             or name not in _ELEMENTS
             or (
-                "payment" not in raw
+                base is None
+                and "payment" not in raw
                 and "og:" not in raw
                 and "article:" not in raw
                 and "flattr" not in raw.lower()
-                and (name not in _LINKING or not _may_hide_a_name(raw))
+                and not (
+                    _may_hide_a_name(raw) if name in _LINKING else _may_hide_a_word(raw)
+                )
             )
         ):
             continue
         attributes = attribute_values(raw)
+        if base is not None and "href" in attributes:
+            attributes["href"] = _joined(base, attributes["href"])
         if name in _FETCHING:
-            _note_requests(tags, name, attributes, noscript)
+            _note_requests(tags, name, attributes, noscript, base)
         if name == "script":
             if names_flattr_loader(attributes):
                 if noscript:
                     noscript_loaders.append(start)
                 else:
                     tags.loaders.append(attributes)
-        elif name == "a":
-            embedded = _is_embedded(attributes)
+        elif name in _ANCHORS:
+            embedded = name == "a" and _is_embedded(attributes)
             if noscript and embedded:
                 noscript_buttons.append((start, attributes))
             elif (
@@ -247,16 +317,16 @@ def scan_page(data: bytes) -> PageTags:
             if rels & _FETCHING_RELS and is_flattr_host_url(attributes.get("href", "")):
                 rel = attributes["rel"]
                 tags.flattr_requests.append(
-                    f"<link rel={rel!r} href={attributes['href']!r}>"
+                    f"<link rel={rel!r} href={attributes['href']!r}>{_under(base)}"
                 )
-        elif name == "meta" and attributes.get("property", "").startswith(
-            ("og:", "article:")
-        ):
-            # Crawlers read Open Graph from <meta> alone: an <img> with a
-            # property (RDFa) is none of it.
-            tags.open_graph.setdefault(attributes["property"], []).append(
-                attributes.get("content", "")
-            )
+        elif name == "meta":
+            if attributes.get("property", "").startswith(("og:", "article:")):
+                # Crawlers read Open Graph from <meta> alone: an <img> with a
+                # property (RDFa) is none of it.
+                tags.open_graph.setdefault(attributes["property"], []).append(
+                    attributes.get("content", "")
+                )
+            _note_refresh(tags, attributes, base)
     # Read again for what needs scripts where the readings part: a
     # <noscript> this one did not end at its first "</noscript" (an
     # element's text in it ran past it), or, open at the page's end, one
@@ -276,12 +346,42 @@ def scan_page(data: bytes) -> PageTags:
     return tags
 
 
+# A refresh's delay and the URL it goes to (HTML's "shared declarative
+# refresh steps"): "5; url=...", "0;URL='...'", "0, ...".
+_REFRESH = lazy_regex(
+    rf"[{SPACE}]*[0-9.]+[{SPACE}]*[;,]?[{SPACE}]*(?:(?ai:url)[{SPACE}]*=[{SPACE}]*)?"
+    r"""(["']?)(.*)"""
+)
+
+
+def _note_refresh(tags: PageTags, attributes: dict[str, str], base: str | None) -> None:
+    """Note in ``tags`` a <meta http-equiv="refresh"> (its ``attributes``)
+    that sends the browser to a flattr.com host as the page opens: a
+    visit to Flattr, an auto-submit URL's flattr too, with no click."""
+    if attributes.get("http-equiv", "").strip(SPACE).lower() != "refresh":
+        return
+    found = _REFRESH.match(attributes.get("content", ""))
+    quote, url = found.groups() if found is not None else ("", "")
+    if quote and quote in url:
+        url = url[: url.index(quote)]
+    if url.strip(SPACE) and is_flattr_host_url(_joined(base, url)):
+        tags.flattr_requests.append(
+            f"<meta http-equiv='refresh' content={attributes['content']!r}>"
+            + _under(base)
+        )
+
+
 def _note_requests(
-    tags: PageTags, name: str, attributes: dict[str, str], noscript: bool
+    tags: PageTags,
+    name: str,
+    attributes: dict[str, str],
+    noscript: bool,
+    base: str | None = None,
 ) -> None:
     """Note in ``tags`` each URL on a flattr.com host that the element
-    ``name`` (its ``attributes``) makes a browser fetch as the page opens.
-    A <script> that names load.js is ``PageTags.loaders``' (or, in a
+    ``name`` (its ``attributes``) makes a browser fetch as the page opens,
+    read against the page's <base> ``base`` where it names Flattr. A
+    <script> that names load.js is ``PageTags.loaders``' (or, in a
     <noscript>, runs nowhere); one that a browser does not run is fetched
     by none."""
     if name == "input" and attributes.get("type", "").strip(SPACE).lower() != "image":
@@ -304,8 +404,8 @@ def _note_requests(
             if attribute == "srcset"
             else [value]
         )
-        if any(is_flattr_host_url(url) for url in urls):
-            tags.flattr_requests.append(f"<{name} {attribute}={value!r}>")
+        if any(is_flattr_host_url(_joined(base, url)) for url in urls):
+            tags.flattr_requests.append(f"<{name} {attribute}={value!r}>{_under(base)}")
 
 
 def _note_inline_loader(tags: PageTags, page: str, start: int, raw: str) -> None:

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -1217,10 +1217,9 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
         return f"has type={kind!r}, which browsers do not run"
     if "nomodule" in script:
         return "has nomodule, which browsers that run modules skip"
-    # As a browser reads a URL: without tabs and line breaks, "\" as "/".
     attribute, src = loader_source(script)
     src = src.strip(SPACE)
-    parts = urlsplit(re.sub("[\t\n\r]", "", src).replace("\\", "/"))
+    parts = _loader_url(src)
     if parts.netloc.lower() != "api.flattr.com" or parts.path != "/js/0.6/load.js":
         # Another host's script runs with the page's rights; another
         # version's reading of the buttons is not the one they are made for.
@@ -1243,6 +1242,20 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
     if mode is not None:
         return f"has {attribute}={src!r}: load.js with mode={mode} shows no button"
     return None
+
+
+def _loader_url(src: str) -> SplitResult:
+    """A load.js ``src`` as a browser reads a URL: without tabs and line
+    breaks, a backslash as "/"."""
+    return urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE)).replace("\\", "/"))
+
+
+def loader_options(script: Mapping[str, str]) -> dict[str, str]:
+    """The options of the load.js <script> ``script`` (its attributes)
+    from its URL's query, as the loader reads them: defaults of every
+    button it shows (``uid``, ``category``...), and ``html5-key-prefix``,
+    the prefix of the attributes it reads in place of data-flattr's."""
+    return dict(parse_qsl(_loader_url(loader_source(script)[1]).query))
 
 
 def has_loader(page: str) -> bool:

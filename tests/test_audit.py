@@ -389,6 +389,30 @@ def test_wrong_url(copy, capsys):
     assert problem["expected"] == f"exactly one og:url {thing['url']}"
 
 
+def test_an_og_property_written_with_a_character_reference_is_read(copy, capsys):
+    # A reader decodes og&#58;url to og:url: a second one, so written,
+    # passed, and a page's only og:url so written was called missing.
+    thing = a_thing(copy)
+    path = copy / thing["page"]
+    text = path.read_text(encoding="utf-8")
+    second = '<meta property="og&#58;url" content="https://evil.example/x">'
+    path.write_text(text.replace("</head>", f"{second}</head>"), encoding="utf-8")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "open-graph"
+    assert problem["problem"] == (
+        f"has og:url [{thing['url']!r}, 'https://evil.example/x']"
+    )
+    own = f'<meta property="og:url" content="{thing["url"]}"'
+    assert own in text
+    path.write_text(
+        text.replace(own, own.replace("og:url", "og&#x3A;url")), encoding="utf-8"
+    )
+    status, report = audit_json(copy, capsys)
+    assert (status, report["problems"]) == (0, [])
+
+
 def test_button_pointing_at_an_unknown_thing(copy, capsys):
     index = copy / "index.html"
     text = index.read_text(encoding="utf-8")
@@ -920,6 +944,115 @@ def test_a_link_whose_host_is_written_with_character_references_is_a_button(
     assert problem["problem"].startswith(
         f"{HAND_WRITTEN} points at 'https://flattr.com/submit/auto?url=x&user_id=m'"
     )
+
+
+def the_one_problem(output, capsys, kind: str) -> dict:
+    """The audit's one problem of ``output``, which must be of ``kind``."""
+    status, report = audit_json(output, capsys)
+    assert status == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == kind
+    return problem
+
+
+def test_an_image_map_s_area_to_a_stranger_s_thing_is_a_button(copy, capsys):
+    # An <area> is a link as an <a> is: a click on it pays whom it names.
+    href = "https://flattr.com/submit/auto" + EVIL_QUERY
+    area = f'<map name="m"><area shape="rect" coords="0,0,9,9" href="{href}"></map>'
+    replace_in(copy / "index.html", "</body>", f"{area.replace('&', '&amp;')}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert problem["problem"].startswith(f"{HAND_WRITTEN} points at {href!r}")
+
+
+def test_a_base_on_flattr_makes_relative_links_and_sources_flattr_s(copy, capsys):
+    # Against <base href="https://flattr.com/">, "/submit/auto?..." is the
+    # auto-submit URL, and the theme's relative stylesheet is fetched from
+    # Flattr as the page opens.
+    page = copy / "index.html"
+    original = page.read_text(encoding="utf-8")
+    relative = "/submit/auto" + EVIL_QUERY
+    link = f'<a href="{relative.replace("&", "&amp;")}">Flattr</a>'
+    replace_in(page, "<head>", '<head><base href="https://flattr.com/">')
+    replace_in(page, "</body>", f"{link}</body>")
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    kinds = {(p["file"], p["kind"]) for p in report["problems"]}
+    assert kinds == {("index.html", "button-unknown"), ("index.html", "flattr-request")}
+    (button,) = [p for p in report["problems"] if p["kind"] == "button-unknown"]
+    assert f"points at 'https://flattr.com{relative}'" in button["problem"]
+    requests = [p["problem"] for p in report["problems"] if p["kind"] != button["kind"]]
+    assert "under the page's <base href='https://flattr.com/'>" in requests[0]
+    # The same link against a base on another host leads there: no button.
+    page.write_text(original, encoding="utf-8")
+    replace_in(page, "<head>", '<head><base href="https://community.example.org/">')
+    replace_in(page, "</body>", f"{link}</body>")
+    assert audit_json(copy, capsys)[1]["problems"] == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "0; url=https://flattr.com/submit/auto?url=x",
+        "5;URL='https://flattr.com/thing/1'",
+        "0, https://api.flattr.com/x",
+    ],
+)
+def test_a_refresh_to_flattr_is_a_request_before_any_click(copy, capsys, content):
+    refresh = f'<meta http-equiv="Refresh" content="{content}">'
+    replace_in(copy / "index.html", "</head>", f"{refresh}</head>")
+    problem = the_one_problem(copy, capsys, "flattr-request")
+    assert f"<meta http-equiv='refresh' content={content!r}>" in problem["problem"]
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://fl%61ttr.com/badge.png",
+        "https://f&#108;attr.com/badge.png",
+        "https://\uff46lattr.com/badge.png",
+    ],
+)
+def test_an_image_from_a_flattr_host_spelt_otherwise_is_a_request(copy, capsys, src):
+    # Its tag says no "flattr" as written: the audit left it unread.
+    replace_in(copy / "index.html", "</body>", f'<img src="{src}" alt=""></body>')
+    the_one_problem(copy, capsys, "flattr-request")
+
+
+def test_a_refresh_elsewhere_is_no_request_to_flattr(copy, capsys):
+    refresh = '<meta http-equiv="refresh" content="0; url=https://example.org/flattr">'
+    replace_in(copy / "index.html", "</head>", f"{refresh}</head>")
+    assert audit_json(copy, capsys)[1]["problems"] == []
+
+
+def test_files_in_utf16_are_read_as_browsers_and_feed_readers_read_them(copy, capsys):
+    # A page, feed or text file that opens with UTF-16's byte order mark
+    # was read as UTF-8 (or skipped as binary): an address and a
+    # stranger's links in it passed.
+    href = "https://flattr.com/submit/auto" + EVIL_QUERY
+    escaped = href.replace("&", "&amp;")
+    (copy / "x.html").write_text(
+        f'<p>Mail carol@example.org</p><a href="{escaped}">Flattr</a>',
+        encoding="utf-16",
+    )
+    (copy / "feeds" / "x.xml").write_text(
+        '<?xml version="1.0" encoding="utf-16"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f'<link rel="payment" href="{escaped}"/></feed>',
+        encoding="utf-16",
+    )
+    (copy / "notes.txt").write_text(
+        "Mail carol@example.org\n" * 2, encoding="utf-16-be"
+    )
+    (copy / "notes.txt").write_bytes(b"\xfe\xff" + (copy / "notes.txt").read_bytes())
+    status, report = audit_json(copy, capsys)
+    assert status == 1
+    assert {(p["file"], p["kind"]) for p in report["problems"]} == {
+        ("x.html", "address-published"),
+        ("x.html", "button-unknown"),
+        ("feeds/x.xml", "payment-link-unknown"),
+        ("notes.txt", "address-published"),
+    }
+    assert "carol@" not in json.dumps(report).lower()
 
 
 @pytest.mark.parametrize(
@@ -2774,6 +2907,27 @@ LOADER_DAMAGES = [
             "owner:twitter:user:id:1;')",
             id="rel-key-spaced",
         ),
+        # The loader's uid is a default of every button it shows: load.js
+        # sends it beside a button's owner.
+        pytest.param(
+            "second-article.html",
+            LOADER,
+            LOADER.replace("mode=auto", "mode=auto&amp;uid=mallory"),
+            "gives both uid and owner (uid='mallory' in the page's load.js URL, "
+            "and data-flattr-owner)",
+            id="loader-uid",
+        ),
+        # Another html5-key-prefix: load.js reads none of the button's
+        # data-flattr-* attributes, its owner among them.
+        pytest.param(
+            "first-article.html",
+            LOADER,
+            LOADER.replace("mode=auto", "html5-key-prefix=data-x&amp;mode=auto"),
+            "is read without its data-flattr-* attributes: the page's load.js "
+            "has html5-key-prefix='data-x', and reads data-x-* ones in their "
+            "place: uid None",
+            id="loader-key-prefix",
+        ),
         *(
             pytest.param(
                 "first-article.html",
@@ -2832,6 +2986,19 @@ def test_an_embedded_button_as_load_js_reads_it_passes(site, capsys):
     replace_in(output / "first-article.html", LOADER, LOADER.replace("https:", "http:"))
     status, report = audit_json(output, capsys, settings=None)
     assert status == 0, report["problems"]
+
+
+def test_load_js_options_that_change_no_owner_pass(site, capsys):
+    # A uid of the loader's that the button's own data-flattr-uid overrides,
+    # and the prefix load.js reads by default, given.
+    output, status, report = build_and_audit(site, capsys, FLATTR_BUTTON="js")
+    assert status == 0, report["problems"]
+    with_uid = LOADER.replace("mode=auto", "mode=auto&amp;uid=mallory")
+    replace_in(output / "first-article.html", LOADER, with_uid)
+    with_prefix = LOADER.replace("mode=auto", "html5-key-prefix=data-flattr")
+    replace_in(output / "second-article.html", LOADER, with_prefix)
+    status, report = audit_json(output, capsys, settings=None)
+    assert (status, report["problems"]) == (0, [])
 
 
 @pytest.mark.parametrize(
