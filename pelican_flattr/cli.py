@@ -346,9 +346,17 @@ def _stderr_or_nowhere() -> Iterator[None]:
     """While a command runs started with stderr closed (``2>&-``), its
     messages go nowhere: Python's ``print(file=None)`` writes to stdout,
     where they corrupted a --json document and a report, and
-    ``sys.stderr.isatty()`` ended a command in a traceback."""
-    if sys.stderr is not None:
-        yield
+    ``sys.stderr.isatty()`` ended a command in a traceback. Started with a
+    stderr that cannot be written (``2>/dev/full``), they go nowhere once
+    it fails: the error of a message about an error ended the command with
+    status 1, and without the --json document."""
+    stderr = sys.stderr
+    if stderr is not None:
+        sys.stderr = _StderrOrNowhere(stderr)
+        try:
+            yield
+        finally:
+            sys.stderr = stderr
         return
     with open(os.devnull, "w", encoding="utf-8") as nowhere:
         sys.stderr = nowhere
@@ -356,6 +364,41 @@ def _stderr_or_nowhere() -> Iterator[None]:
             yield
         finally:
             sys.stderr = None
+
+
+class _StderrOrNowhere:
+    """``stream`` (stderr), whose writes are dropped from its first that
+    fails: the command's messages are not worth its exit status and its
+    --json document. All else is the stream's own."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._failed = False
+
+    def write(self, text: str) -> int:
+        if not self._failed:
+            try:
+                self._stream.write(text)
+            except OSError:
+                self._give_up()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._failed:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._give_up()
+
+    def _give_up(self) -> None:
+        self._failed = True
+        # Closed, the stream drops what its buffer holds: flushed again as
+        # Python exits, it would fail again and make the exit status 120.
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 @contextlib.contextmanager

@@ -511,6 +511,38 @@ def test_help_to_a_full_disk_is_said_as_any_output(command, unbuffered):
     assert result.stderr == "pelican-flattr: standard output: No space left on device\n"
 
 
+@pytest.mark.parametrize(
+    ("command", "status", "document"),
+    [
+        (["audit", "{tmp}/nowhere", "--json"], 2, True),
+        (["diff", "{tmp}/a.json", "{tmp}/b.json", "--json"], 2, True),
+        (["verify", "--identity", "partner:x:1", "--dry-run", "--json"], 0, True),
+        (["audit", "{tmp}/nowhere"], 2, False),
+    ],
+)
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_stderr_that_cannot_be_written_changes_no_status_or_document(
+    tmp_path, command, status, document, unbuffered
+):
+    # A message about an error, written to a full disk, failed in its turn:
+    # status 1 whatever the command's own, and no --json document.
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    argv = [word.format(tmp=tmp_path) for word in command]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(SCRIPT), *argv],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == status
+    if document:
+        assert json.loads(result.stdout)["exit_status"] == status
+
+
 @pytest.mark.parametrize("unbuffered", ["", "1"])
 def test_help_to_a_closed_pipe_ends_with_141(unbuffered):
     # As every command's output does once its reader has gone (| head).
