@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import mimetypes
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -108,9 +109,36 @@ def _is_feed(rendered: PageRender) -> bool:
     """Whether the page ``rendered`` is a feed: the file Pelican writes it
     to, else its template, is named so (``TEMPLATE_PAGES`` may render
     ``podcast.j2`` to ``podcast.xml``)."""
-    context = rendered.context or {}
-    name = context.get("output_file") or rendered.template
+    name = _output_name(rendered)
     return isinstance(name, str) and name.lower().endswith(_FEED_TEMPLATE_ENDINGS)
+
+
+def _output_name(rendered: PageRender) -> object:
+    """The file Pelican writes the page ``rendered`` to, else its
+    template's name."""
+    context = rendered.context or {}
+    return context.get("output_file") or rendered.template
+
+
+def _is_other_than_html(rendered: PageRender) -> bool:
+    """Whether the file Pelican writes the page ``rendered`` to is named as
+    no HTML page is (``buttons.js``, ``cards.json``): a name without a
+    suffix, or one no type is known for, is a page's."""
+    name = _output_name(rendered)
+    if not isinstance(name, str) or name.lower().endswith((".html", ".htm")):
+        return False
+    kind = _known_types().guess_type(name, strict=False)[0]
+    return kind is not None and kind not in _HTML_TYPES
+
+
+@functools.cache
+def _known_types() -> mimetypes.MimeTypes:
+    """Python's own table of file types: the same on every machine, where
+    the system's (/etc/mime.types) differs from one to another."""
+    return mimetypes.MimeTypes()
+
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 # How a button the helper printed opens, in either style: in a feed, only
@@ -827,6 +855,19 @@ def complete_page(page: str, context: dict[str, Any]) -> str:
     if _site_head_places_printed and markup.SITE_HEAD_PLACE in page:
         page = _settle_site_heads(page, content_thing)
     if settings is None:
+        return page
+    if _is_other_than_html(rendered):
+        # A script, styles or JSON that TEMPLATE_PAGES writes (a client-side
+        # search's buttons.js): HTML added to it breaks it.
+        if rendered.needs_loader and not rendered.has_loader:
+            _report_once_per_template(
+                "embedded buttons in no page",
+                "flattr_button() printed an embedded button into "
+                f"{_output_name(rendered)}, which is no HTML page: the plugin adds "
+                "nothing to it, and no load.js; the page that shows these "
+                "buttons needs load.js (flattr_script() in its template)",
+                build.warn,
+            )
         return page
     # (A listing's "page" is a Paginator's page: no body of its own.)
     body_html = content.content if isinstance(content, Content) else ""

@@ -25,7 +25,7 @@ from conftest import (
 
 from pelican_flattr.build import FlattrBuildError
 from pelican_flattr.cli import main as audit_command
-from pelican_flattr.markup import LOADER_URL, MULTIPLE_PROPERTIES
+from pelican_flattr.markup import BUTTON_CLASS, LOADER_URL, MULTIPLE_PROPERTIES
 from pelican_flattr.store import open_store
 from pelican_flattr.templates import _helper_meant, _reporting_wrong_arguments
 
@@ -1862,6 +1862,52 @@ def test_the_bundled_theme_heads_each_page_that_is_no_things_with_the_sites_link
     for path in published:
         text = path.read_text(encoding="utf-8", errors="replace").lower()
         assert "carol@" not in text and "carol%40" not in text, path
+
+
+@pytest.mark.parametrize("style", ["js", "plain"])
+def test_a_template_page_that_is_no_html_is_left_as_written(
+    site, tmp_path, flattr_log, style
+):
+    # A client-side search's buttons.js of TEMPLATE_PAGES, holding each
+    # article's embedded button: load.js's <script>, added after it, made
+    # it no JavaScript, unsaid. An HTML page of TEMPLATE_PAGES still gets it.
+    script = tmp_path / "buttons.js"
+    script.write_text(
+        "window.FLATTR_BUTTONS = {\n{% for a in articles %}"
+        "  {{ a.slug|tojson }}: '{{ flattr_button(a) }}',\n"
+        "{% endfor %}};\n"
+    )
+    listing = tmp_path / "all.html"
+    listing.write_text(
+        '{% extends "base.html" %}{% block content %}'
+        "{% for a in articles %}{{ flattr_button(a) }}{% endfor %}{% endblock %}"
+    )
+    output = site(
+        articles(),
+        theme=str(ROOT / "theme"),
+        TEMPLATE_PAGES={str(script): "buttons.js", str(listing): "all.html"},
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON=style,
+    )
+    written = (output / "buttons.js").read_text(encoding="utf-8")
+    assert written.startswith("window.FLATTR_BUTTONS = {") and written.endswith("};")
+    assert "<script" not in written
+    # Each button, as written between a string's quotes.
+    buttons = re.findall(r"'(<a [^']*</a>)',\n", written)
+    assert len(buttons) == 3
+    assert all(BUTTON_CLASS in button for button in buttons)
+    loaders = page(output / "all.html").find_all("script", src=re.compile("load.js"))
+    assert len(loaders) == (style == "js")
+    warnings = [r.getMessage() for r in flattr_log.records]
+    if style == "plain":
+        assert warnings == []
+    else:
+        assert warnings == [
+            f"pelican-flattr: {script}: flattr_button() printed an embedded "
+            "button into buttons.js, which is no HTML page: the plugin adds "
+            "nothing to it, and no load.js; the page that shows these buttons "
+            "needs load.js (flattr_script() in its template)"
+        ]
 
 
 NO_SITE_THING = {
