@@ -1483,7 +1483,7 @@ class WebhookApp:
         # thing_id holding quotes, spaces and "=" forges none. None holds
         # an address.
         named = "".join(
-            f" {name}={json.dumps(str(value))}"
+            f" {name}={json.dumps(self._field_for_log(value))}"
             for name, value in delivery.thing.items()
         )
         logger.log(
@@ -1562,6 +1562,23 @@ class WebhookApp:
         # Cut over fields none of which holds a piece: nothing of it kept.
         return "" if self._holds_token(unquote(kept.replace("+", " "))) else kept
 
+    def _refuse_token(self, click: PendingClick) -> None:
+        """Refusal(400) naming the first field of ``click`` that holds this
+        receiver's token, or a piece of it (``_holds_token``), without
+        repeating it."""
+        # Refused, as an address is, rather than stored with the token
+        # hidden: the fields are stored as sent, and `pending` prints them
+        # and author pages link to the claim URL. Flattr's never hold the
+        # secret of a partner's URL; whoever sent one holds it already.
+        for name in PENDING_CLICK_FIELDS:
+            if self._holds_token(str(getattr(click, name))):
+                raise Refusal(
+                    400,
+                    f"{name} holds the web hook token, or a piece of it; "
+                    "Flattr's never do",
+                    name,
+                )
+
     def _event_for_log(self, event: str | None) -> str:
         """``event`` as its log line shows it: as events are told apart, so
         that a grep for the name finds each; a JSON string in ASCII unless a
@@ -1579,6 +1596,15 @@ class WebhookApp:
         # Escaped by JSON alone, once: json.dumps also writes each character
         # that is not printable, as _loggable would.
         return json.dumps(shown)
+
+    def _field_for_log(self, value: str | int) -> str:
+        """A field of a pendingclickcreate as its log line names it: ``***``
+        where it holds the token or a piece of it (``_holds_token``), as an
+        event name does. Such a delivery is refused, but its line still
+        names the fields that passed their own checks, and a thing_id one
+        character off the token showed 42 of its 43 characters."""
+        shown = str(value)
+        return "***" if self._holds_token(shown) else shown
 
     def _refusal_for_log(self, document: Mapping[str, str]) -> str:
         """What a refusal's answer says, as its log line ends with it:
@@ -1652,6 +1678,7 @@ class WebhookApp:
             return 202, {"status": "ignored", "event": shown}
         refuse_disputed(form, repeats, PENDING_CLICK_FIELDS, parse_pending_click)
         click = parse_pending_click(form)
+        self._refuse_token(click)
         delivery.thing = {
             "thing_id": click.thing_id,
             "thing_clicks_total": click.thing_clicks_total,
