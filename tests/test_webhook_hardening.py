@@ -126,6 +126,17 @@ def test_a_request_cannot_forge_a_log_line(receiver):
         ("thing_owner_id", "partner:ns:a\u202eb"),
         ("thing_owner_id", "partner:ns:a\u2028b"),
         ("thing_owner_id", "partner:ns:a\u3164b"),
+        # Around a field too: str.strip() took these off where only spaces
+        # are read past, and "ctl-1\x1f" was stored as "ctl-1".
+        ("thing_id", "ctl-1\x1f"),
+        ("thing_id", "\x1cctl-2"),
+        ("thing_id", "ctl-3\n"),
+        ("thing_id", " ctl-4\u2029 "),
+        ("thing_clicks_total", "3\x0c"),
+        ("thing_owner_id", "\ttwitter:user:id:783214"),
+        ("claim_url", "https://flattr.com/claim/c\x1e"),
+        ("flattrer_username", "reader\x0b"),
+        ("flattrer_username", "\x85reader"),
     ],
 )
 def test_control_characters_are_refused(receiver, field, value):
@@ -136,6 +147,22 @@ def test_control_characters_are_refused(receiver, field, value):
     assert answer.status_code == 400
     assert answer.json()["field"] == field
     assert answer.json()["error"].startswith(f"{field} contains "), answer.text
+    assert rows(receiver) == before
+
+
+def test_an_event_name_with_a_control_around_it_names_another_event(receiver):
+    # Only spaces around a name are read past: str.strip() took "\x1f" off,
+    # and the delivery was stored, where one ending in "\x1b" was ignored.
+    before = rows(receiver)
+    for control in ("\x1f", "\x1b", "\t"):
+        sent = dict(PENDING, _event=f" pendingclickcreate{control} ")
+        answer = httpx.post(receiver.url, content=urlencode(sent), headers=FORM)
+        assert answer.status_code == 202, answer.text
+        shown = f"\\x{ord(control):02x}"
+        assert answer.json() == {
+            "status": "ignored",
+            "event": f"pendingclickcreate{shown}",
+        }
     assert rows(receiver) == before
 
 
