@@ -68,6 +68,13 @@ class PendingNotice:
 # the thing with all its flattrs, and counted for each owner, a thing
 # flattred 3 times counted 5. A total stored as no integer (a store edited
 # by hand: text compares above every number) is no flattr either.
+# An owner, thing id or time stored as a BLOB (a store edited by hand:
+# SQLite keeps what it is given) is read as the text it holds, as the
+# claim URL is: counted with its text, matched to its verification, and
+# never handed to a reader as bytes, which `pending` crashed on. Its claim
+# URL is looked up under the owner either way it may be stored, each way
+# found by the index. A BLOB that is no UTF-8 makes the store unreadable,
+# its column named (sqlite_problem).
 _WAITING = f"""
     SELECT thing_owner_id AS owner, thing_id,
            MIN(MAX(thing_clicks_total), {MAX_CLICKS})
@@ -75,16 +82,17 @@ _WAITING = f"""
                  {MAX_CLICKS})
            AS clicks,
            MAX(CASE WHEN handed THEN NULL ELSE received_at END) AS latest
-      FROM (SELECT thing_owner_id, thing_id, thing_clicks_total,
-                   received_at, EXISTS (
+      FROM (SELECT CAST(event.thing_owner_id AS TEXT) AS thing_owner_id,
+                   CAST(event.thing_id AS TEXT) AS thing_id, thing_clicks_total,
+                   CAST(event.received_at AS TEXT) AS received_at, EXISTS (
                    SELECT 1 FROM verified_identities AS verified
-                    WHERE verified.identity = event.thing_owner_id
-                      AND julianday(event.received_at)
+                    WHERE verified.identity = CAST(event.thing_owner_id AS TEXT)
+                      AND julianday(CAST(event.received_at AS TEXT))
                           <= julianday(verified.verified_at)) AS handed
               FROM pending_flattrs AS event
              WHERE thing_clicks_total > 0
                AND typeof(thing_clicks_total) = 'integer'
-               AND thing_owner_id = (
+               AND event.thing_owner_id = (
                    SELECT top.thing_owner_id FROM pending_flattrs AS top
                     WHERE top.thing_id = event.thing_id
                       AND typeof(top.thing_clicks_total) = 'integer'
@@ -95,9 +103,12 @@ _WAITING = f"""
 _TOTALS = f"""
     SELECT owner, COUNT(*), SUM(clicks), MAX(latest),
            (SELECT CAST(claim_url AS TEXT) FROM pending_flattrs AS newest
-             WHERE newest.thing_owner_id = owner AND thing_clicks_total > 0
+             WHERE newest.thing_owner_id IN (owner, CAST(owner AS BLOB))
+               AND thing_clicks_total > 0
                AND typeof(thing_clicks_total) = 'integer'
-             ORDER BY received_at DESC, thing_clicks_total DESC LIMIT 1)
+             ORDER BY CAST(received_at AS TEXT) DESC, thing_clicks_total DESC
+             LIMIT 1)
+           AS claim_url
       FROM ({_WAITING})
      GROUP BY owner
 """

@@ -415,6 +415,81 @@ def test_a_store_edited_by_hand_counts_no_text_as_a_total(tmp_path, capsys):
     assert row["claim_url"] == "https://flattr.com/c/t1"
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_store_edited_by_hand_with_bytes_for_ids_is_read_as_text(
+    tmp_path, capsys, as_json
+):
+    # SQLite keeps a BLOB in a TEXT column: a thing_id or an owner stored
+    # so crashed `pending` (exit 70, "a bug of pelican-flattr"), and the
+    # build matched no author to such an owner.
+    from pelican_flattr.notice import read_pending_totals
+    from pelican_flattr.store import open_store
+
+    path = tmp_path / "store.sqlite3"
+    rows = [
+        (b"77", 2, "twitter:user:id:9", "2026-01-01T00:00:00Z"),
+        # One owner, as BLOB and as text: one row, its things counted once,
+        # the claim URL of its newest event (a BLOB sorts above any text).
+        ("t2", 1, b"partner:ns:1", b"2026-01-01T00:00:00Z"),
+        ("t3", 3, "partner:ns:1", "2026-01-02T00:00:00Z"),
+        (b"c1", 1, CAROL.encode(), "2026-01-01T00:00:00Z"),
+        # Verified since: handed over, as it would be stored as text.
+        ("v1", 1, b"partner:ns:2", "2026-01-01T00:00:00Z"),
+    ]
+    with open_store(path) as connection:
+        connection.executemany(
+            "INSERT INTO pending_flattrs VALUES (?, ?, ?, '', ?, ?)",
+            [
+                (thing, total, owner, f"https://flattr.com/c/{index}", received)
+                for index, (thing, total, owner, received) in enumerate(rows)
+            ],
+        )
+        connection.execute(
+            "INSERT INTO verified_identities VALUES "
+            "('partner:ns:2', 'v', '2026-02-01T00:00:00+00:00')"
+        )
+    command = ["pending", "--store", str(path)] + (["--json"] if as_json else [])
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    if not as_json:
+        assert "twitter:user:id:9  https://flattr.com/c/0" in out, out
+        assert "partner:ns:1  https://flattr.com/c/2" in out, out
+        assert "3 owners with 7 pending flattrs" in out, out
+        return
+    owners = {
+        row["owner"]: (row["things"], row["flattrs"], row["thing_ids"])
+        for row in json.loads(out)["owners"]
+    }
+    assert owners == {
+        "twitter:user:id:9": (1, 2, ["77"]),
+        "partner:ns:1": (2, 4, ["t2", "t3"]),
+        CAROL: (1, 1, ["c1"]),
+    }
+    totals = read_pending_totals(path)
+    assert sorted(totals) == sorted(owners)
+    assert totals["partner:ns:1"].latest == "2026-01-02T00:00:00Z"
+
+
+def test_a_thing_id_of_bytes_that_are_no_text_is_said_to_be_unreadable(
+    tmp_path, capsys
+):
+    # Read as text, as a claim URL of such bytes already was: the column
+    # named, the value without its address, and no traceback.
+    from pelican_flattr.store import open_store
+
+    path = tmp_path / "store.sqlite3"
+    with open_store(path) as connection:
+        connection.execute(
+            "INSERT INTO pending_flattrs VALUES (?, 1, 'partner:ns:1', '', "
+            "'https://flattr.com/c', '2026-01-01T00:00:00Z')",
+            (b"news/carol@example.org\xff",),
+        )
+    assert main(["pending", "--store", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert "not a readable store (Could not decode to UTF-8 column 'thing_id'" in said
+    assert "carol" not in said and "Traceback" not in said
+
+
 def test_missing_store_is_a_usage_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     named = tmp_path / "none.db"
