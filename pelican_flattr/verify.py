@@ -600,21 +600,26 @@ def run_requests(
     and stops at the first answer that says Flattr cannot be reached, or
     at a refusal every later request would get too (``_STOP_CODES``, a
     rate limit still hit after waiting, a token Flattr does not accept:
-    see _stopping). A single request (``batch=False``) is always sent, and
-    never waits. ``token_from`` names where the token came from, for the
-    message that stops a batch whose token Flattr does not accept.
+    see _stopping); after a stop, the requests the store holds are still
+    ``already verified``, the others ``not sent``. A single request
+    (``batch=False``) is always sent, and never waits. ``token_from`` names
+    where the token came from, for the message that stops a batch whose
+    token Flattr does not accept.
     """
     outcomes: list[Outcome] = []
     stopped = ""
     for done, request in enumerate(requests, 1):
-        if stopped:
-            outcome = Outcome(request, "not sent", stopped)
-        elif (
+        if (
             batch
             and connection is not None
             and is_recorded(connection, request, api_url)
         ):
+            # Looked up after a stop too: an identity the store holds is
+            # not left to send, and listing it "not sent" made a refusal
+            # at the last one left exit 3 ("run again") on every rerun.
             outcome = Outcome(request, "already verified", "recorded in the store")
+        elif stopped:
+            outcome = Outcome(request, "not sent", stopped)
         elif client is None:
             outcome = Outcome(request, "would send")
         else:
@@ -781,8 +786,9 @@ def exit_status(outcomes: Sequence[Outcome]) -> int:
     not be reached, or a refusal stopped the batch before its end; else 1
     when it refused anything."""
     statuses = {outcome.status for outcome in outcomes}
-    # A refusal that stops a batch at its last identity leaves nothing for
-    # a rerun to send: that is a refusal (1), as for a single --identity.
+    # A refusal that stops a batch at the last identity the store does not
+    # hold leaves nothing for a rerun to send: that is a refusal (1), as
+    # for a single --identity.
     if "not reached" in statuses or "not sent" in statuses:
         return EXIT_UNREACHABLE
     if "refused" in statuses:

@@ -3550,6 +3550,47 @@ def test_a_refusal_that_stops_nothing_left_exits_as_a_refusal(
 
 
 @pytest.mark.parametrize(
+    ("mode", "times", "outcome"),
+    [
+        ("insufficient_scope", 1, "refused"),
+        ("rate_limited_without_reset", MAX_RATE_LIMIT_WAITS + 1, "refused"),
+        ("html_500", 1, "not reached"),
+    ],
+)
+@pytest.mark.parametrize("unrecorded_after", [False, True])
+def test_a_stopped_batch_still_reports_what_the_store_holds(
+    stub, capsys, tmp_path, mode, times, outcome, unrecorded_after
+):
+    # carol, recorded by an earlier run, was listed "not sent" after the
+    # stop, and a refusal at bob, the last identity left to send, exited 3
+    # ("run again") on every rerun, which had nothing left for it to send.
+    store = tmp_path / "flattr-store.sqlite3"
+    carol = [("carol", "partner:ns:3")]
+    first = write_csv(tmp_path / "c.csv", carol)
+    assert run(capsys, "--from", str(first), "--api-url", stub.url)[0] == 0
+    rows = [("alice", "partner:ns:1"), ("bob", "partner:ns:2"), *carol]
+    if unrecorded_after:
+        rows.append(("dmitri", "partner:ns:4"))
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    stub.script(mode, identity="partner:ns:2", times=times)
+    status, document, err = run_json(
+        capsys, "--from", str(csv_path), "--api-url", stub.url
+    )
+    outcomes = [(r["identity"], r["outcome"]) for r in document["results"]]
+    assert outcomes == [
+        ("partner:ns:1", "verified"),
+        ("partner:ns:2", outcome),
+        ("partner:ns:3", "already verified"),
+        *([("partner:ns:4", "not sent")] if unrecorded_after else []),
+    ]
+    # 3 while identities are left to send: dmitri, or bob, never answered.
+    left = unrecorded_after or outcome == "not reached"
+    assert status == (verify.EXIT_UNREACHABLE if left else verify.EXIT_REFUSED), err
+    assert document["exit_status"] == status
+    assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:3", "carol")]
+
+
+@pytest.mark.parametrize(
     ("mode", "said"),
     [
         ("reset", "[Errno 104] Connection reset by peer"),
