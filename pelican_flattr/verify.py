@@ -605,51 +605,62 @@ def run_requests(
     (``batch=False``) is always sent, and never waits. ``token_from`` names
     where the token came from, for the message that stops a batch whose
     token Flattr does not accept.
+
+    ``on_outcome`` is given each outcome as it comes; the outcome of a
+    success that Ctrl-C (or SIGTERM) interrupted as it was being recorded
+    or reported is given before the interrupt goes on, even when
+    ``on_outcome`` already had it: it must keep the first it gets of a
+    request.
     """
     outcomes: list[Outcome] = []
     stopped = ""
-    for done, request in enumerate(requests, 1):
-        if (
-            batch
-            and connection is not None
-            and is_recorded(connection, request, api_url)
-        ):
-            # Looked up after a stop too: an identity the store holds is
-            # not left to send, and listing it "not sent" made a refusal
-            # at the last one left exit 3 ("run again") on every rerun.
-            outcome = Outcome(request, "already verified", "recorded in the store")
-        elif stopped:
-            outcome = Outcome(request, "not sent", stopped)
-        elif client is None:
-            outcome = Outcome(request, "would send")
-        else:
-            verified = False
-            try:
+    # The request Flattr verified whose outcome on_outcome may not have
+    # yet: from the moment its success is being recorded until it was
+    # reported, Ctrl-C (or SIGTERM, cli.Terminated) must not lose it.
+    unreported: Request | None = None
+    try:
+        for done, request in enumerate(requests, 1):
+            if (
+                batch
+                and connection is not None
+                and is_recorded(connection, request, api_url)
+            ):
+                # Looked up after a stop too: an identity the store holds is
+                # not left to send, and listing it "not sent" made a refusal
+                # at the last one left exit 3 ("run again") on every rerun.
+                outcome = Outcome(request, "already verified", "recorded in the store")
+            elif stopped:
+                outcome = Outcome(request, "not sent", stopped)
+            elif client is None:
+                outcome = Outcome(request, "would send")
+            else:
                 outcome = _send(client, request, batch, on_wait, on_retry)
                 if outcome is None:
-                    # Flattr verified it: from here on, Ctrl-C must not
-                    # lose that (see below).
-                    verified = True
+                    unreported = request
                     outcome = _record_success(connection, request, api_url)
-            except NotRecorded as failure:
-                outcomes.append(failure.outcome)
-                on_outcome(failure.outcome)
-                raise
-            except KeyboardInterrupt:
-                if verified:
-                    # Ctrl-C while the success was being recorded, before
-                    # or after COMMIT: what the store holds says which.
-                    late = _interrupted_success(connection, request, api_url)
-                    outcomes.append(late)
-                    on_outcome(late)
-                raise
-            if batch:
-                outcome = _stopping(outcome, outcomes, token_from)
-            if outcome.status == "not reached" or outcome.stops:
-                stopped = "not sent: the run stopped at an earlier identity"
-        outcomes.append(outcome)
-        on_outcome(outcome)
-        advance(done, len(requests))
+                if batch:
+                    outcome = _stopping(outcome, outcomes, token_from)
+                if outcome.status == "not reached" or outcome.stops:
+                    stopped = "not sent: the run stopped at an earlier identity"
+            outcomes.append(outcome)
+            on_outcome(outcome)
+            unreported = None
+            advance(done, len(requests))
+    except NotRecorded as failure:
+        outcomes.append(failure.outcome)
+        on_outcome(failure.outcome)
+        raise
+    except KeyboardInterrupt:
+        if unreported is not None:
+            # Ctrl-C as the success was being recorded (before or after
+            # COMMIT: what the store holds says which), or once recorded,
+            # before the report had it. on_outcome keeps the first outcome
+            # it is given for a request, should it have had it already.
+            late = _interrupted_success(connection, unreported, api_url)
+            if not outcomes or outcomes[-1].request is not unreported:
+                outcomes.append(late)
+            on_outcome(late)
+        raise
     return outcomes
 
 
@@ -1304,6 +1315,10 @@ class _Report:
                 )
 
     def outcome(self, outcome: Outcome) -> None:
+        """Report ``outcome``, once: run_requests gives a success again
+        when Ctrl-C came as it was being reported, and the first stays."""
+        if self.done and self.done[-1].request is outcome.request:
+            return
         self.done.append(outcome)
         if self.args.json or (self.args.quiet and not _is_problem(outcome)):
             return

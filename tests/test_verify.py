@@ -54,7 +54,7 @@ from pelican_flattr.api import (
     TRANSIENT_PAUSE,
     local_time,
 )
-from pelican_flattr.cli import main
+from pelican_flattr.cli import EXIT_TERMINATED, Terminated, main
 from pelican_flattr.identifiers import hash_email
 
 SCRIPT = Path(sys.executable).with_name("pelican-flattr")
@@ -2388,6 +2388,106 @@ def test_ctrl_c_while_recording_reports_what_the_store_holds(
     assert stub.identities() == ["partner:ns:1"]
 
 
+class InterruptOnceRecorded:
+    """A trace function for ``sys.settrace`` that stands for Ctrl-C (or
+    SIGTERM: ``interrupt``) landing at one line of run_requests, or of the
+    report it hands outcomes to, after a success was recorded and before
+    the next request goes out: the ``at``-th such line, or none, only
+    counting them (``lines``), when ``at`` is None. Python raises a
+    signal's exception between any two lines, which no real signal can be
+    timed to hit."""
+
+    watched = (
+        verify.run_requests.__code__,
+        verify._stopping.__code__,
+        verify._Report.outcome.__code__,
+    )
+
+    def __init__(self, interrupt: type[KeyboardInterrupt], at: int | None) -> None:
+        self.interrupt = interrupt
+        self.at = at
+        self.lines = 0
+        self.armed = False
+
+    def __call__(self, frame, event, arg):
+        code = frame.f_code
+        if code is verify._record_success.__code__ and not self.lines:
+            return self._on_recording
+        if code is verify._send.__code__:
+            self.armed = False  # the next request: the window is over
+        return self._on_line if code in self.watched else None
+
+    def _on_recording(self, frame, event, arg):
+        if event == "return":
+            self.armed = True
+        return self._on_recording
+
+    def _on_line(self, frame, event, arg):
+        if event == "line" and self.armed:
+            if self.lines == self.at:
+                self.armed = False
+                raise self.interrupt
+            self.lines += 1
+        return self._on_line
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "status", "options"),
+    [
+        (KeyboardInterrupt, verify.EXIT_INTERRUPTED, ["--json"]),
+        (Terminated, EXIT_TERMINATED, ["--json"]),
+        (KeyboardInterrupt, verify.EXIT_INTERRUPTED, []),
+    ],
+)
+def test_ctrl_c_once_a_success_is_recorded_reports_it_at_any_line(
+    stub, capsys, tmp_path, interrupt, status, options
+):
+    # Ctrl-C between the return of _record_success and the report's taking
+    # the outcome: the identity the store held was reported "not sent", and
+    # stderr said "stopped after 0 new verifications".
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", "partner:ns:1"), ("bob", "partner:ns:2")]
+    )
+
+    def run_interrupted(at: int | None, store: Path) -> tuple[int, str, str, int]:
+        tracer = InterruptOnceRecorded(interrupt, at)
+        arguments = ["--from", str(csv_path), "--api-url", stub.url]
+        previous = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            result = run(capsys, *arguments, "--store", str(store), *options)
+        finally:
+            sys.settrace(previous)
+        return (*result, tracer.lines)
+
+    completed, _, _, lines = run_interrupted(None, tmp_path / "counted.sqlite3")
+    assert completed == verify.EXIT_OK
+    # Appending the outcome, reporting it, and the lines around: a window
+    # that shrank to nothing would leave the test proving nothing.
+    assert lines >= 6
+    for at in range(lines):
+        store = tmp_path / f"at-{at}.sqlite3"
+        code, out, err, _ = run_interrupted(at, store)
+        assert code == status, (at, err)
+        assert recorded(store) == [("partner:ns:1", "alice")], at
+        assert f"stopped after 1 new verifications, each recorded in {store}" in err, (
+            at,
+            err,
+        )
+        if options:
+            document = json.loads(out)
+            assert document["interrupted"] is True, at
+            assert [
+                (r["identity"], r["outcome"], r["message"]) for r in document["results"]
+            ] == [
+                ("partner:ns:1", "verified", ""),
+                ("partner:ns:2", "not sent", INTERRUPTED_FIRST),
+            ], at
+    assert (
+        stub.identities() == ["partner:ns:1", "partner:ns:2"] + ["partner:ns:1"] * lines
+    )
+
+
 def test_an_interrupted_json_run_still_prints_its_document(
     stub, capsys, tmp_path, monkeypatch
 ):
@@ -2436,7 +2536,7 @@ IMPATIENT_COMMAND = """\
 import sys
 from pelican_flattr import store
 store.BUSY_TIMEOUT_MS = 3000
-from pelican_flattr.cli import main
+from pelican_flattr.cli import EXIT_TERMINATED, Terminated, main
 sys.exit(main(sys.argv[1:]))
 """
 
