@@ -380,6 +380,21 @@ class UrlChange:
                 f"and its thing at the old URL. Or {self._pin()} to keep only "
                 f"its thing at the old URL{redirect}{accept}"
             )
+        language = self._new_language()
+        if language is not None:
+            # Its Lang set (or DEFAULT_LANG changed): with i18n_subsites, the
+            # page moved to that language's site, whose path is no change of
+            # SITEURL for the whole site.
+            return (
+                f"if {self.source}'s Lang or DEFAULT_LANG changed (its new URL "
+                f"holds the language code {language!r} "
+                f"{_where_language(language, self.new_url, self.slug)}, as "
+                "Pelican's *_LANG_URL settings or a language's site of "
+                "i18n_subsites write a language other than DEFAULT_LANG), put "
+                "back the one that changed: that keeps its page and its thing "
+                f"at the old URL. Or {self._pin()} to keep only its thing at the "
+                f"old URL{redirect}{accept}"
+            )
         moved = _site_may_have_moved(self.old_url, self.new_url) and not brief
         if moved and _split_base(self.old_url)[0] != _split_base(self.new_url)[0]:
             # Another host or scheme: a moved site is the likely cause, and

@@ -672,6 +672,11 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         said = [m for m in built.messages if "hello.md" in m]
         assert len(said) == 1, built.messages
         assert f"hello.md: thing URL changed from {old_url} to " in said[0]
+        # Its Lang moved it, not a change of SITEURL for the whole site.
+        assert (
+            "Fix: if hello.md's Lang or DEFAULT_LANG changed (its new URL " in (said[0])
+        )
+        assert "FLATTR_SITEURL" not in said[0]
     pinned = article("Hello in English", "Alice", Lang="fr", Flattr_url=old_url)
     for files in ({"hello.md": pinned}, {}):
         built = i18n_build(tmp_path, files, **settings, FLATTR_STRICT=True)
