@@ -31,7 +31,7 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from json.encoder import encode_basestring  # json's C encoder for a str
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .files import NAME_MAX, cut_name
 from .lazy_regex import lazy_regex
@@ -39,6 +39,8 @@ from .settings import CACHE_FOLDER
 from .url_guard import Entry, UrlChange
 
 BASELINE_VERSION = 1
+# What ``read_baseline``'s caller makes of an entry.
+_Noted = TypeVar("_Noted")
 # The header field that marks a language site's baseline (i18n_subsites).
 _LANGUAGE_SITE = "language_site"
 # The entry field that marks a URL taken from another source while that
@@ -150,14 +152,59 @@ def load_baseline(
     and adding the source of every entry but a ``released`` one (no source
     of the last build) to ``sources``, when given.
 
+    ``read_baseline``, keeping the entries themselves: ``keep`` must not
+    note anything as it goes (see there). Raises BaselineError naming the
+    file (BaselineUnreadable when the system refuses to read it).
+    """
+    return read_baseline(path, lambda entry: entry if keep(entry) else None, sources)
+
+
+def read_baseline(
+    path: Path,
+    note: Callable[[Entry], _Noted | None],
+    sources: set[str] | None = None,
+) -> list[_Noted]:
+    """What ``note`` makes of the entries of the guard's baseline, in their
+    order, but None; and the source of every entry but a ``released`` one
+    (no source of the last build) added to ``sources``, when given.
+
     Read a line at a time, since the baseline is written one thing per line:
     the guard runs when the build's memory is at its peak, and keeps only
-    the few entries whose URL vanished, never the whole baseline. (Lines laid
+    what it notes of a few entries, never the whole baseline. (Lines laid
     out otherwise, say by a pretty-printer, are parsed as one document.)
+    So ``note`` sees an entry before the file is known to be sound: it may
+    see those of a file that proves damaged, or each entry twice (a file
+    laid out both ways is read again, whole). Only what it returns is
+    kept, and only from a read that succeeds: it must record nothing
+    itself. Nor is ``sources`` added to by a file that cannot be read.
     Raises BaselineError naming the file (BaselineUnreadable when the
     system refuses to read it).
     """
-    kept: list[dict[str, str]] = []
+    if sources:
+        # Read into a set of its own, so that a file that cannot be read
+        # leaves the caller's as it was.
+        found: set[str] = set()
+        noted = read_baseline(path, note, found)
+        sources |= found
+        return noted
+    try:
+        return _read_baseline(path, note, sources)
+    except BaselineError:
+        # Filled in place (the guard's: one source per thing of a large
+        # site, never held twice), and emptied again.
+        if sources is not None:
+            sources.clear()
+        raise
+
+
+def _read_baseline(
+    path: Path,
+    note: Callable[[Entry], _Noted | None],
+    sources: set[str] | None,
+) -> list[_Noted]:
+    """``read_baseline``, adding to ``sources`` (None, or empty) as it
+    reads."""
+    noted: list[_Noted] = []
     skeleton: list[str] = []
     # The file's number of each line of the skeleton: json counts lines in
     # the text it is given, which lacks the entries' lines.
@@ -189,8 +236,9 @@ def load_baseline(
                 if _LOCALE_NAMES or (_POSIX_NAMES and "\\udc" in text):
                     _name_here(entry)
                 entries_on_lines += 1
-                if keep(entry):
-                    kept.append(entry)
+                found = note(entry)
+                if found is not None:
+                    noted.append(found)
                 if sources is not None and not released(entry):
                     sources.add(entry["source"])
         try:
@@ -206,9 +254,12 @@ def load_baseline(
             entries_on_lines and _document_problem(document) is not None
         ):
             # Read whole, its errors name the file's own lines, and a
-            # damaged entry its index among all of them.
+            # damaged entry its index among all of them. What the lines
+            # gave is taken again from the document, once.
             document = _whole_baseline(path)
-            kept.clear()
+            noted.clear()
+            if sources is not None:
+                sources.clear()
     except BaselineError:
         raise
     except OSError as error:
@@ -233,10 +284,10 @@ def load_baseline(
     if _POSIX_NAMES:
         for thing in things:
             _name_here(thing)
-    kept.extend(thing for thing in things if keep(thing))
+    noted.extend(found for found in map(note, things) if found is not None)
     if sources is not None:
         sources.update(thing["source"] for thing in things if not released(thing))
-    return kept
+    return noted
 
 
 def _whole_baseline(path: Path) -> object:

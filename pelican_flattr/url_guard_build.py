@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import build
 from .files import is_empty_file
@@ -55,6 +55,7 @@ from .url_baseline import (
     kept_file,
     load_baseline,
     next_baseline,
+    read_baseline,
     released,
     released_entry,
     set_aside,
@@ -155,18 +156,18 @@ def guard_thing_urls(settings: FlattrSettings) -> None:
     urls = _build_urls(settings, guarded)
     if build.outer_builds:
         guarded = _waiting_for_outer_sites(guarded, urls)
-    noted = _NotedWhileRead()
-    keep = functools.partial(_keep_to_compare, urls, noted, guarded.waiting)
+    note = functools.partial(_note_entry, urls, guarded.waiting)
+    noted = _NotedOfBaselines()
     # Every source of the last build: one whose URL did not change can still
     # have taken the URL of one that is gone now, which is no move.
     old_sources: set[str] = set()
-    changed = _load_last_baseline(settings, problem, keep, old_sources)
+    changed = _load_last_baseline(settings, problem, note, noted, old_sources)
     if changed is None:
         return  # said: the guard checks nothing
     if build.outer_builds and changed:
         changed = _not_waiting_for_outer_sites(changed, urls, guarded.own)
     outer_urls = (
-        _add_outer_history(changed, guarded.own, keep, old_sources)
+        _add_outer_history(changed, guarded.own, note, noted, old_sources)
         if language is not None
         else set()
     )
@@ -279,7 +280,7 @@ class _GuardedThings:
         # article pinned to the URL of Alice's deleted French one) gives
         # its readers' flattrs to the owner Flattr keeps there: its site
         # has no entry of the URL, so only this one can say it
-        # (``_keep_to_compare``). Asked only of a baseline that ends with
+        # (``_note_entry``). Asked only of a baseline that ends with
         # released entries.
         urls = self.own_urls()
         if self.elsewhere or build.current.inside.things:
@@ -729,15 +730,33 @@ def _handed_over(urls: _BuildUrls, entry: dict[str, str]) -> bool:
     return entry["url"] not in urls.run_urls
 
 
-@dataclass(frozen=True)
-class _NotedWhileRead:
-    """What ``_keep_to_compare`` notes of the baseline's entries as they
-    are read, besides the entries it keeps to compare.
+# What an entry of the last baseline is to the guard (``_EntryNote``).
+_EntryKind = Literal["compare", "idle", "reused", "taken back", "handed"]
 
-    Filled in place: ``load_baseline`` reads a line at a time and keeps
-    only the entries it is told to, so that the whole baseline is never
-    held; the rest must be noted as they pass.
+
+@dataclass(frozen=True, slots=True)
+class _EntryNote:
+    """What the guard makes of an entry of the last baseline
+    (``_note_entry``), recorded once the file is read (``_NotedOfBaselines``).
     """
+
+    entry: dict[str, Any]
+    # Kept to compare its URL ("compare", ``_moved``); or a released entry
+    # (never compared) that no thing of this site has ("idle"), whose URL a
+    # thing has now with another owner ("reused"), or whose owner's thing
+    # has it again ("taken back"); or one of this site's URLs whose source
+    # a site run inside this one took over and let go ("handed", ``entry``
+    # released, ``_handed_over``); or None, for the fields below alone.
+    kind: _EntryKind | None
+    owner_change: OwnerChange | None = None
+    # Its source waits at the URL (``waits``): the reuse was said before.
+    waits: bool = False
+
+
+@dataclass(frozen=True)
+class _NotedOfBaselines:
+    """What the guard notes of the baselines' entries (``_EntryNote``),
+    besides the entries it keeps to compare."""
 
     owner_changes: list[OwnerChange] = field(default_factory=list)
     # Released entries (URLs let go earlier) that no thing of this site has,
@@ -755,21 +774,47 @@ class _NotedWhileRead:
     # again: a change accepted, then undone, which takes its flattrs back.
     taken_back: set[tuple[str, str]] = field(default_factory=set)
 
+    def add(self, notes: list[_EntryNote]) -> list[dict[str, str]]:
+        """Record ``notes`` (those of a baseline read whole), and return
+        the entries they keep to compare, in their order."""
+        compared = []
+        for note in notes:
+            entry = note.entry
+            if note.waits:
+                self.said_before.add((entry["url"], entry["source"]))
+            if note.owner_change is not None:
+                self.owner_changes.append(note.owner_change)
+            if note.kind == "compare":
+                compared.append(entry)
+            elif note.kind == "idle":
+                self.idle.append(entry)
+            elif note.kind == "reused":
+                self.reused.append(entry)
+            elif note.kind == "handed":
+                self.handed.append(entry)
+            elif note.kind == "taken back":
+                self.taken_back.add((entry["source"], entry["url"]))
+        return compared
 
-def _keep_to_compare(
+
+def _note_entry(
     urls: _BuildUrls,
-    noted: _NotedWhileRead,
     waiting: Collection[tuple[str, str]],
     entry: dict[str, str],
-) -> bool:
-    """Whether to keep the entry to compare its URL (``_moved``), noting
-    on the way an owner change of its thing (but of one that ``waiting``
-    holds, ``_GuardedThings.waiting``), and sorting out the released
-    entries (never compared)."""
+) -> _EntryNote | None:
+    """What the guard makes of an entry of the last baseline, or None for
+    one of nothing to say: whether to keep it to compare its URL
+    (``_moved``), an owner change of its thing (but of one that
+    ``waiting`` holds, ``_GuardedThings.waiting``), and which released
+    entry (never compared) it is.
+
+    Noted, not recorded: ``read_baseline`` hands it the entries of a file
+    before it knows the file is sound, and those of one laid out both ways
+    again when it reads it whole; only a read that succeeds is recorded.
+    """
     url, old_owner = entry["url"], entry.get("owner")
     owner = urls.owner_by_url.get(url)
-    if waits(entry):
-        noted.said_before.add((url, entry["source"]))
+    waiting_here = waits(entry)
     if released(entry):
         if owner is None and urls.other_sites:
             # With i18n_subsites, a thing of another site of the run at a
@@ -778,22 +823,22 @@ def _keep_to_compare(
             # same owner, its site's entry replaces this one.
             owner = urls.owner_in_other_sites.get(url)
         if owner is None:
-            noted.idle.append(entry)
+            kind: _EntryKind = "idle"
         elif isinstance(old_owner, str) and old_owner and owner != old_owner:
-            noted.reused.append(entry)
+            kind = "reused"
         else:
             # The URL is its owner's thing's again: its entry replaces it.
-            noted.taken_back.add((entry["source"], url))
-        return False
+            kind = "taken back"
+        return _EntryNote(entry, kind, waits=waiting_here)
     if entry["source"] in urls.guarded_inside and _handed_over(urls, entry):
-        noted.handed.append(released_entry(entry))
-        return False
+        return _EntryNote(released_entry(entry), "handed", waits=waiting_here)
+    owner_change = None
     if (
         owner is not None
         and owner != old_owner
         and isinstance(old_owner, str)
         and old_owner
-        and not waits(entry)
+        and not waiting_here
         # Its taker waits at the URL, which another site of the run keeps
         # for another's thing (an article moved to a site run inside this
         # one, or one deleted from a site this one runs inside): that site
@@ -802,32 +847,37 @@ def _keep_to_compare(
         # "the baseline takes the new owner" while the entry waits.
         and (url, urls.source_by_url[url]) not in waiting
     ):
-        noted.owner_changes.append(
-            OwnerChange(url, urls.source_by_url[url], old_owner, owner)
-        )
+        owner_change = OwnerChange(url, urls.source_by_url[url], old_owner, owner)
     # Nor is a shared thing compared that a baseline written by an
     # earlier version holds, while the other site has it still.
-    return _moved(urls, entry) and not _guarded_elsewhere(
+    compare = _moved(urls, entry) and not _guarded_elsewhere(
         entry["source"], url, urls.elsewhere
+    )
+    if not compare and owner_change is None and not waiting_here:
+        return None  # the common entry: its thing's, unchanged
+    return _EntryNote(
+        entry, "compare" if compare else None, owner_change, waits=waiting_here
     )
 
 
 def _load_last_baseline(
     settings: FlattrSettings,
     problem: str | None,
-    keep: Callable[[dict[str, str]], bool],
+    note: Callable[[dict[str, str]], _EntryNote | None],
+    noted: _NotedOfBaselines,
     old_sources: set[str],
 ) -> list[dict[str, str]] | None:
-    """The entries of the last build's baseline that ``keep`` keeps (only
-    those whose URL is no longer their source's), adding every source it
-    names to ``old_sources``: none when there is none yet (``problem`` is
-    ``MISSING``) or it is damaged and moved aside; None when the guard
-    checks nothing (both said)."""
+    """The entries of the last build's baseline to compare (only those
+    whose URL is no longer their source's), recording in ``noted`` what
+    ``note`` makes of them all and adding every source it names to
+    ``old_sources``: none when there is none yet (``problem`` is
+    ``MISSING``) or it is damaged and moved aside (nothing recorded, no
+    source added); None when the guard checks nothing (both said)."""
     if problem is MISSING:
         return []
     path = settings.url_baseline_path
     try:
-        return load_baseline(path, keep=keep, sources=old_sources)
+        return noted.add(read_baseline(path, note, sources=old_sources))
     except BaselineUnreadable as error:
         # What it holds may be sound (its owner or mode keeps this build
         # out): set aside and replaced, the URL changes since went unsaid.
@@ -901,19 +951,21 @@ def _set_aside_unreadable(settings: FlattrSettings, error: BaselineError) -> boo
 def _add_outer_history(
     changed: list[dict[str, str]],
     own: list[ContentThing],
-    keep: Callable[[dict[str, str]], bool],
+    note: Callable[[dict[str, str]], _EntryNote | None],
+    noted: _NotedOfBaselines,
     old_sources: set[str],
 ) -> set[tuple[str, str]]:
-    """Add to ``changed`` the entries that the baselines of the sites this
-    language's site runs inside hold of its sources new to its own, and
-    return their URLs (with their sources)."""
+    """Add to ``changed`` the entries to compare that the baselines of the
+    sites this language's site runs inside hold of its sources new to its
+    own, recording in ``noted`` what ``note`` makes of them, and return
+    their URLs (with their sources)."""
     # A source new to this site's baseline (the language's site just
     # added, or an article whose language changed) was published by a
     # site this one runs inside: its entries there are its history.
     new_here = {ct.source for ct in own}.difference(old_sources)
     if not new_here:
         return set()
-    from_outer = _from_outer_baselines(new_here, keep, old_sources)
+    from_outer = noted.add(_from_outer_baselines(new_here, note, old_sources))
     changed += from_outer
     # Their URLs are the outer site's, which releases them.
     return {(entry["url"], entry["source"]) for entry in from_outer}
@@ -962,7 +1014,7 @@ def _url_changes(
 def _reused(urls: _BuildUrls, entry: dict[str, str]) -> UrlChange:
     """The change of a released entry whose URL a thing has now under
     another owner: one of this site's, or of another site of the run
-    (``_keep_to_compare``)."""
+    (``_note_entry``)."""
     url = entry["url"]
     owner = urls.owner_by_url.get(url)
     taker, owner = (
@@ -1314,7 +1366,7 @@ def _accepted_to_let_go(
     # its flattrs to it. One another source took and kept is that source's.
     # An entry without an owner (hand-written) tells no owner apart. One
     # taken from an outer site's baseline is released there
-    # (``_NotedWhileRead.handed``).
+    # (``_NotedOfBaselines.handed``).
     accepted = {
         (change.old_url, change.source)
         for change in changes
@@ -1503,12 +1555,12 @@ def _hold_for_outer(unresolved: list[UrlChange], urls: _BuildUrls) -> None:
 
 def _from_outer_baselines(
     sources: set[str],
-    keep: Callable[[dict[str, str]], bool],
+    note: Callable[[dict[str, str]], _EntryNote | None],
     old_sources: set[str],
-) -> list[dict[str, str]]:
-    """The entries of ``sources`` that ``keep`` accepts in the baselines of
-    the sites this one runs inside (the nearest first), whose guards let
-    them go (``BuildsInside.guarded``); each source found is added to
+) -> list[_EntryNote]:
+    """What ``note`` makes of the entries of ``sources`` in the baselines
+    of the sites this one runs inside (the nearest first), whose guards
+    let them go (``BuildsInside.guarded``); each source found is added to
     ``old_sources``.
 
     Started afresh from this build's URLs instead, a language's site
@@ -1517,20 +1569,16 @@ def _from_outer_baselines(
     advised, the warning turned round, here, on every build; and a
     strict build that failed on it had written this baseline already.
     """
-    found: list[dict[str, str]] = []
+    found: list[_EntryNote] = []
     wanted = set(sources)  # made smaller in place, as each is found
-    kept = functools.partial(_kept_from_outer, wanted, keep)
+    noted = functools.partial(_noted_from_outer, wanted, note)
     for outer in reversed(build.outer_builds):
         settings = outer.settings
         if not wanted or settings is None or not _keeps_baseline(settings):
             continue
         there: set[str] = set()
         try:
-            found += load_baseline(
-                settings.url_baseline_path,
-                keep=kept,
-                sources=there,
-            )
+            found += read_baseline(settings.url_baseline_path, noted, sources=there)
         except BaselineError:
             continue  # that site's guard says so, and compares them itself
         there &= wanted
@@ -1607,7 +1655,7 @@ def _kept_in_outer_sites(
     has it, and its owner) whose URL the last baseline of a site this one
     runs inside keeps for another source, as that site's guard says
     (``_taken_in_other_sites``), or let go with another owner
-    (``_keep_to_compare``). With ``still_taken``, none that the kept
+    (``_note_entry``). With ``still_taken``, none that the kept
     source has again in this run (the taker has it now: two things)."""
     if not takers:
         return set()
@@ -1639,7 +1687,7 @@ def _kept_in_outer_sites(
             )
             if released(entry):
                 # Let go there, its owner Flattr's: that site says another
-                # owner's taker reuses it (``_keep_to_compare``).
+                # owner's taker reuses it (``_note_entry``).
                 if other_owner:
                     found.add((url, taker))
                 continue
@@ -1665,17 +1713,19 @@ def _kept_for_another(
     )
 
 
-def _kept_from_outer(
+def _noted_from_outer(
     wanted: set[str],
-    keep: Callable[[dict[str, str]], bool],
+    note: Callable[[dict[str, str]], _EntryNote | None],
     entry: dict[str, str],
-) -> bool:
-    """Whether ``_from_outer_baselines`` takes the entry of an outer
-    site's baseline: one of a source it still looks for (``wanted``),
-    that ``keep`` accepts."""
+) -> _EntryNote | None:
+    """What ``_from_outer_baselines`` takes of the entry of an outer
+    site's baseline: what ``note`` makes of one of a source it still looks
+    for (``wanted``), else None."""
     # A URL that site let go stays its business: released entries are
     # no history of a source.
-    return entry["source"] in wanted and not released(entry) and keep(entry)
+    if entry["source"] in wanted and not released(entry):
+        return note(entry)
+    return None
 
 
 def _compare_left_behind(

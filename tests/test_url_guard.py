@@ -2690,6 +2690,66 @@ def test_a_broken_baseline_line_starts_a_new_baseline(tmp_path, flattr_log, bad_
     }
 
 
+def _baseline_with_findings(tmp_path):
+    """The baseline of ``two_articles``, its lines, with b.md's owner
+    changed in it and a released entry (URL let go earlier) after the rest:
+    an owner change to say and an entry to carry on, found as it is read."""
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    baseline = tmp_path.joinpath(*BASELINE)
+    lines = baseline.read_text().splitlines(keepends=True)
+    assert lines[3].startswith('    {"owner": "twitter:user:id:9", "source": "b.md"')
+    lines[3] = lines[3].replace("twitter:user:id:9", "twitter:user:id:8")
+    gone = released_entry(baseline_entry(f"{SITEURL}/gone.html", "gone.md", "alice"))
+    lines[4] = lines[4].replace("}\n", "},\n")
+    lines.insert(5, f"    {json.dumps(gone, sort_keys=True)}\n")
+    return baseline, lines
+
+
+def _released_in(baseline):
+    return [t for t in json.loads(baseline.read_text())["things"] if "released" in t]
+
+
+def test_a_baseline_read_again_whole_gives_each_finding_once(tmp_path, flattr_log):
+    # Laid out both ways (an entry wrapped by hand), the baseline is read
+    # a line at a time, then whole: what the guard found in the lines was
+    # found again, the owner change said as two ("2 things (b.md and
+    # b.md)", where diff says one), the released entry kept twice.
+    baseline, lines = _baseline_with_findings(tmp_path)
+    lines[4] = lines[4].replace(', "source"', ',\n      "source"')  # a.md's
+    baseline.write_text("".join(lines))
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    ((_, message),) = owner_lines(flattr_log)
+    assert message.startswith(
+        f"pelican-flattr: b.md: its thing {SITEURL}/b.html changed owner from "
+        "twitter:user:id:8 to 'Bob' (twitter:user:id:9)"
+    ), message
+    assert [t["source"] for t in _released_in(baseline)] == ["gone.md"]
+
+
+def test_a_baseline_cut_off_mid_entry_tells_the_build_nothing(tmp_path, flattr_log):
+    # Said to be moved aside and a new baseline started, it still had the
+    # owner change of its first lines said (once: never again once
+    # repaired and put back), and its released entry carried on.
+    baseline, lines = _baseline_with_findings(tmp_path)
+    damaged = "".join(lines[:5]) + lines[5].replace("}\n", "},\n")
+    damaged += '    {"owner": "alice", "sou'
+    baseline.write_text(damaged)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.read_text() == damaged
+    assert any(
+        "not a readable baseline" in m and "started a new baseline" in m
+        for _, m in said_with(flattr_log, str(aside))
+    )
+    assert owner_lines(flattr_log) == []
+    assert _released_in(baseline) == []
+    # Put back repaired, the change is said then.
+    aside.write_text("".join(lines))
+    aside.replace(baseline)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    assert len(owner_lines(flattr_log)) == 1
+
+
 # A URL that passes to another source passes its flattrs with it.
 
 
@@ -7718,6 +7778,19 @@ def test_a_baseline_with_an_entry_wrapped_by_hand_is_read_whole(tmp_path, wrappe
         f"{path}: not a pelican-flattr URL baseline{where}"
         f'{_RULE}; its "source" is missing)'
     )
+
+
+@pytest.mark.parametrize("before", [set(), {"other.md"}])
+def test_a_baseline_that_cannot_be_read_adds_no_source(tmp_path, before):
+    # Its first lines' sources, added as they were read, made things of
+    # the damaged file sources of the last build.
+    path = tmp_path / "baseline.json"
+    write_baseline(path, [baseline_entry("https://x.example/a", "a.md", "alice")])
+    path.write_text(path.read_text()[:-6])
+    sources = set(before)
+    with pytest.raises(BaselineError):
+        load_baseline(path, sources=sources)
+    assert sources == before
 
 
 # --- diff's output in a mail or a script. ---
