@@ -776,7 +776,7 @@ def _record(
     url = content_thing.content_url
     # One comparison on the common path, where Pelican's settings make the
     # url and the save_as one string; a few string operations for pretty
-    # URLs. A URL whose '#', '?' or '%' names another address has its own
+    # URLs. A URL whose '#', '?', '%' or '\\' names another address has its own
     # warning (page_url_character).
     if (
         url != page

@@ -191,7 +191,7 @@ class Resolution:
     # (field, text) of what only the page's Open Graph tags publish, where
     # it holds an "@": for the privacy check at the end of the build.
     open_graph_texts: tuple[tuple[str, str], ...] = ()
-    # The character ("#", "?", "%") that makes the page's URL, and so its
+    # The character ("#", "?", "%", "\\") that makes the page's URL, and so its
     # thing URL, another address than the page's (see page_url_warning).
     page_url_character: str | None = None
 
@@ -1163,14 +1163,17 @@ def _check_pin_host(pinned: str, settings: FlattrSettings) -> None:
     )
 
 
-# What ends a URL's path ("#", "?") or starts an escape a server decodes
-# ("%"): in the URL of a page, which Pelican writes under that name as it
-# is, the thing URL then names another address than the page's.
-_NOT_IN_A_PAGES_PATH = lazy_regex("[#?%]")
+# What ends a URL's path ("#", "?"), starts an escape a server decodes
+# ("%"), or is a "/" to a browser in an http(s) URL's path ("\\", as the
+# WHATWG URL standard reads it: c\tips.html is asked for as c/tips.html):
+# in the URL of a page, which Pelican writes under that name as it is, the
+# thing URL then names another address than the page's.
+_NOT_IN_A_PAGES_PATH = lazy_regex(r"[#?%\\]")
 _WHAT_IT_DOES = {
     "#": "starts a fragment",
     "?": "starts a query",
     "%": "starts an escape, which a server decodes",
+    "\\": "a browser reads as '/'",
 }
 
 
@@ -1181,9 +1184,10 @@ def _pinned(metadata: Mapping[str, Any]) -> bool:
 def _not_the_pages_address(content_url: str, page: str) -> str | None:
     """The character of ``_NOT_IN_A_PAGES_PATH`` in ``content_url`` (from
     a ``Slug:`` or ``URL:``) that makes it, and so the thing URL, another
-    address than the page's (``c# tips`` is the page ``c``), or None: not
-    when its escapes name the page it is written to (``caf%C3%A9.html``
-    with ``Save_as: café.html``), which a server decodes so."""
+    address than the page's (``c# tips`` is the page ``c``, ``c\\tips``
+    the page ``c/tips``), or None: not when its escapes name the page it
+    is written to (``caf%C3%A9.html`` with ``Save_as: café.html``), which
+    a server decodes so."""
     found = _NOT_IN_A_PAGES_PATH.search(content_url)
     if found is None:
         return None
@@ -1202,11 +1206,18 @@ def page_url_warning(character: str, files: int = 1) -> str:
     that URL under the site, leads elsewhere, as Pelican's own links to
     the page do."""
     its = "its URL holds" if files == 1 else f"the URLs of these {files} files hold"
+    # A pin keeps a thing URL that holds flattrs, but not one with a "\\",
+    # which check_pinned_url refuses: no browser asks for that address.
+    keep = (
+        "no flattr_url can keep that thing URL: browsers never ask for it"
+        if character == "\\"
+        else "pinning the thing URL with flattr_url keeps one that holds flattrs"
+    )
     return (
         f"{its} {character!r}, which {_WHAT_IT_DOES[character]}: the thing URL "
         "(and Pelican's own links to the page) lead to another address than "
-        "the page's; give it a Slug or URL without '#', '?' or '%' (pinning "
-        "the thing URL with flattr_url keeps one that holds flattrs)"
+        "the page's; give it a Slug or URL without '#', '?', '%' or '\\\\' "
+        f"({keep})"
     )
 
 
@@ -1804,11 +1815,16 @@ def resolve(
         url = _thing_url(content, content_url, settings)
     except _FieldError as error:
         problems.append(_problem(error))
-    # Three scans in C on the common path (cheaper than one regular
+    # Four scans in C on the common path (cheaper than one regular
     # expression's call): Pelican's own slugs hold none of these.
     page_url_character = (
         _not_the_pages_address(content_url, page)
-        if ("#" in content_url or "?" in content_url or "%" in content_url)
+        if (
+            "#" in content_url
+            or "?" in content_url
+            or "%" in content_url
+            or "\\" in content_url
+        )
         and not _pinned(metadata)
         else None
     )

@@ -978,8 +978,9 @@ def check_pinned_url(url: str) -> str | None:
     Its path may hold what a computed thing URL holds (``url_safe``), which
     earlier builds published (a no-break space in a slug), so that a URL
     the URL guard advises pinning is one the build accepts; but not '"',
-    "<", ">" or a bidirectional control (``_NOT_IN_PIN``). Its scheme and
-    host are checked as any URL's.
+    "<", ">" or a bidirectional control (``_NOT_IN_PIN``), nor a "\\" in
+    its path (``_BACKSLASH_IN_PATH``). Its scheme and host are checked as
+    any URL's.
     """
     if not isinstance(url, str) or not url.strip():
         return "is empty"
@@ -988,10 +989,24 @@ def check_pinned_url(url: str) -> str | None:
         return _space_at_an_end(url) or _unsafe_character(found[0])
     problem = _absolute_url_problem(url)
     if problem is None:
-        found = _NOT_IN_URL.search(urlsplit(url).netloc)
+        parts = urlsplit(url)
+        found = _NOT_IN_URL.search(parts.netloc)
         if found is not None:
             return _unsafe_character(found[0])
+        if "\\" in parts.path:
+            return _BACKSLASH_IN_PATH
     return problem
+
+
+# A browser reads a "\\" in an http(s) URL's path as "/" (WHATWG URL; not
+# in its query or fragment), and asks for another page: /old\two.html is
+# /old/two.html to it. A pin may name either file, escaped as the server
+# decodes it or in its folder.
+_BACKSLASH_IN_PATH = (
+    "holds the character '\\\\' in its path (browsers read it as '/', and "
+    "so another path): write it as %5C where the page's file name holds it, "
+    "or as '/' where the page is in that folder"
+)
 
 
 @functools.lru_cache(maxsize=64)

@@ -81,6 +81,12 @@ AUTHORS = {"Alice": "alice", "Bob": "twitter:user:id:@bob"}
             "flattr_url",
             "is not a valid URL (Invalid IPv6 URL)",
         ),
+        # Browsers ask for another page: /old/two.html.
+        (
+            {"flattr_url": f"{SITEURL}/old\\two.html"},
+            "flattr_url",
+            "holds the character '\\\\' in its path (browsers read it as '/'",
+        ),
         # Shown in a link preview, "/\u202elmth.exe" reads "/exe.html".
         (
             {"flattr_url": f"{SITEURL}/\u202elmth.exe"},
@@ -4486,16 +4492,28 @@ def test_an_owner_setting_that_reads_as_yes_or_no_is_refused(
     assert not manifest.exists() or manifest_things(output) == {}
 
 
+_PIN_KEEPS = "pinning the thing URL with flattr_url keeps one that holds flattrs"
+
+
 @pytest.mark.parametrize(
-    ("slug", "character", "does"),
+    ("slug", "character", "does", "keep"),
     [
-        ("c# tips", "#", "starts a fragment"),
-        ("what?", "?", "starts a query"),
-        ("100%20done", "%", "starts an escape, which a server decodes"),
+        ("c# tips", "#", "starts a fragment", _PIN_KEEPS),
+        ("what?", "?", "starts a query", _PIN_KEEPS),
+        ("100%20done", "%", "starts an escape, which a server decodes", _PIN_KEEPS),
+        # Browsers ask for "c\tips.html" as "c/tips.html" (WHATWG URL): the
+        # thing URL, in the manifest, og:url, buttons and feeds, was a 404,
+        # without a word, and a pin cannot keep it (no pin may hold one).
+        (
+            "c\\tips",
+            "\\",
+            "a browser reads as '/'",
+            "no flattr_url can keep that thing URL: browsers never ask for it",
+        ),
     ],
 )
 def test_a_slug_that_makes_the_url_another_address_is_warned_of(
-    tmp_path, flattr_log, slug, character, does
+    tmp_path, flattr_log, slug, character, does, keep
 ):
     # "c# tips" made the thing URL .../c#%20tips.html, which is the page
     # ".../c" with a fragment: build and audit were silent.
@@ -4509,9 +4527,32 @@ def test_a_slug_that_makes_the_url_another_address_is_warned_of(
     assert warnings == [
         f"pelican-flattr: a.md: its URL holds {character!r}, which {does}: the "
         "thing URL (and Pelican's own links to the page) lead to another address "
-        "than the page's; give it a Slug or URL without '#', '?' or '%' (pinning "
-        "the thing URL with flattr_url keeps one that holds flattrs)"
+        "than the page's; give it a Slug or URL without '#', '?', '%' or '\\\\' "
+        f"({keep})"
     ]
+
+
+def test_a_backslash_in_a_page_url_or_a_pin_is_said_when_strict(tmp_path, flattr_log):
+    # The review's site: the strict build passed, and the manifest, og:url,
+    # buttons and feeds carried https://example.org/c\tips.html, a 404 to
+    # browsers. The page's URL stays a warning (its thing is kept, as earlier
+    # builds published it); a pin holding one is refused, naming file and
+    # field, and fails the strict build.
+    files = {
+        "one.md": article("One", Slug="c\\tips"),
+        "two.md": article("Two", Flattr_url=f"{SITEURL}/old\\two.html"),
+    }
+    with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
+        build(tmp_path, files, FLATTR_USERNAME="alice", FLATTR_STRICT=True)
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        "pelican-flattr: two.md: metadata 'flattr_url' holds the character '\\\\' "
+        "in its path (browsers read it as '/', and so another path): write it as "
+        "%5C where the page's file name holds it, or as '/' where the page is in "
+        f"that folder: '{SITEURL}/old\\\\two.html'; it gets no Flattr button"
+    ]
+    (warning,) = [m for m in flattr_log.messages if "reads as '/'" in m]
+    assert warning.startswith("pelican-flattr: one.md: its URL holds '\\\\'")
 
 
 def test_page_urls_that_are_another_address_in_many_files_are_one_warning(

@@ -921,9 +921,9 @@ def _encoded_one_by_one(text: str) -> str:
     )
 
 
-# A Slug: holding '"', "<", ">" or a bidi control gives a thing URL that
-# keeps them, as earlier builds published it, and that no pin may hold.
-@given(st.text().filter(lambda path: not set(path) & set(f'"<>{BIDI_CONTROLS}')))
+# A Slug: holding '"', "<", ">", "\\" or a bidi control gives a thing URL
+# that keeps them, as earlier builds published it, and that no pin may hold.
+@given(st.text().filter(lambda path: not set(path) & set(f'"<>\\{BIDI_CONTROLS}')))
 def test_a_computed_thing_url_can_always_be_pinned(path):
     url = "https://example.org/" + url_safe(path)
     assert check_pinned_url(url) is None
@@ -956,6 +956,13 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
         ),
         ("https://example.org/a<b", "holds the character '<': write it as %3C"),
         ("https://example.org/a>b", "holds the character '>': write it as %3E"),
+        # A "/" to browsers in a path (WHATWG URL): they ask for /old/two.html.
+        (
+            "https://example.org/old\\two.html",
+            "holds the character '\\\\' in its path (browsers read it as '/', and "
+            "so another path): write it as %5C where the page's file name holds "
+            "it, or as '/' where the page is in that folder",
+        ),
         ("/relative/", "must be an absolute http:// or https:// URL"),
         ("", "is empty"),
         # Published on every page, and no URL at all to a browser.
@@ -974,6 +981,20 @@ def test_a_pinned_url_is_accepted_only_written_as_a_computed_one(path):
 )
 def test_pinned_url_check(url, says):
     assert says in check_pinned_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Browsers keep a "\\" in a query or fragment as it is.
+        "https://example.org/a.html?q=b\\c",
+        "https://example.org/a.html#b\\c",
+        # Escaped, it names the file whose name holds one.
+        "https://example.org/old%5Ctwo.html",
+    ],
+)
+def test_a_backslash_a_browser_keeps_is_taken_in_a_pin(url):
+    assert check_pinned_url(url) is None
 
 
 @pytest.mark.parametrize(

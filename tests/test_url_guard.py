@@ -6390,6 +6390,12 @@ def test_diff_on_a_narrow_terminal_keeps_each_url_and_fix_whole(tmp_path, column
         # would be another thing URL.
         ('https://example.org/a"b.html', "holds the character '\"'"),
         ("https://example.org\\x/a.html", "holds the character '\\\\' before its path"),
+        # A slug's "\\" gave it: browsers never asked for that address.
+        (
+            "https://example.org/c\\tips.html",
+            "holds the character '\\\\' in its path (browsers read it as '/', "
+            "and so another path)",
+        ),
         # A baseline edited by hand.
         ("ftp://example.org/a.html", "is not an absolute http:// or https:// URL"),
     ],
