@@ -67,10 +67,16 @@ def _value(group: str) -> str:
 
 
 _ATTRIBUTES = rf"((?:[{SPACE}/]+|(?:{_NAME})(?:{_value('(?:')})?)*)(>?)"
+# After a "<" that opens no comment: a doctype, "<?xml ...>", "<![CDATA[" in
+# HTML, "</ >", "</3", all a bogus comment to a browser, up to the first
+# ">" (WHATWG HTML 13.2.5.6 tag open, 13.2.5.7 end tag open, 13.2.5.41
+# markup declaration open, 13.2.5.42 bogus comment state); "</>" is
+# dropped whole. Never closed, one runs to the end. No group: a match's
+# groups are its tag's. The plugin reads titles by it too (thing.py).
+BOGUS_COMMENT = r"[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
 TAG = lazy_regex(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    # A doctype, "<?xml ...>", "</ >", "</3": a bogus comment to a browser.
-    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
+    rf"|{BOGUS_COMMENT}"
     rf"|((?ai:{'|'.join(sorted(TEXT_ELEMENTS))}))(?=[{SPACE}/>]){_ATTRIBUTES}"
     # The end tag of its name, but that of a <plaintext>, which ends none.
     rf"(?:.*?(?=</(?!(?ai:{NEVER_CLOSED})[{SPACE}/>])(?ai:\1)[{SPACE}/>])|.*)"
@@ -194,7 +200,7 @@ _FOREIGN_START = lazy_regex(rf"<(?ai:svg|math)(?=[{SPACE}/>])")
 _FOREIGN_TAG = lazy_regex(
     r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
     r"|!\[CDATA\[(.*?)(?:]]>|\Z)"
-    r"|[!?][^>]*>?|/(?![A-Za-z])[^>]*>?"
+    rf"|{BOGUS_COMMENT}"
     rf"|(/?)([A-Za-z][^{SPACE}/>]*)"
     rf"((?:[{SPACE}/]*(?:{_NAME})(?:{_value('(?:')})?)*([{SPACE}/]*))(>?))",
     re.S,

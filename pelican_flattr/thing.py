@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
+from .html_reader import BOGUS_COMMENT
 from .identifiers import IdentifierError, Owner, parse_owner, redact_encoded_addresses
 from .lazy_regex import lazy_regex
 from .wording import shown_value
@@ -455,15 +456,25 @@ _BLOCK_NAMES = (
 # usual tag, found by one scan. The "block" group is set for a block-level
 # tag. Names match in ASCII letter case only, as a browser matches them,
 # in lower case first: a case-insensitive name fails more slowly than a
-# name that fails at its first letter.
+# name that fails at its first letter. What follows the tag's "<":
 _TAG_PATTERN = (
-    rf"</?(?:(?P<block>{_BLOCK_NAMES}|(?=[A-Za-z]*[A-Z])(?ai:{_BLOCK_NAMES}))"
+    rf"/?(?:(?P<block>{_BLOCK_NAMES}|(?=[A-Za-z]*[A-Z])(?ai:{_BLOCK_NAMES}))"
     rf"(?=[{_SPACE}/>]|\Z)|[A-Za-z][^{_SPACE}/>]*)"
     rf"""(?:[^>"']*>|(?:[{_SPACE}/]+|(?:[^{_SPACE}/>=]+|=[^{_SPACE}/>=]*)"""
     rf"""(?:[{_SPACE}]*=[{_SPACE}]*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)"""
     rf"|[^{_SPACE}>]*))?)*(?:>|\Z))"
 )
-_TAG = lazy_regex(_TAG_PATTERN)
+# And after a "<" that opens no tag (nor a "<!--" comment), a bogus comment
+# as a browser reads it (html_reader.BOGUS_COMMENT: "<?php ... ?>", "<!x>",
+# "<![CDATA[ x ]]>" outside <svg> and <math>, "</3 x>"), which a reader
+# never sees either; but for a "</" that ends the text, which a browser
+# shows as it is (a "<!" or a "<?" there it drops). Tried after the tag,
+# which a title's "<" opens far more often, where each pattern below spent
+# the fewest instructions on text of tags alone (callgrind): nested in
+# _TAG's "<", and in _MARKUP an alternative of its own beside the others,
+# which share their "<" (nested in the tag's "<" there, ~1% more).
+_BOGUS_COMMENT = rf"(?!/\Z)(?:{BOGUS_COMMENT})"
+_TAG = lazy_regex(f"<(?:{_TAG_PATTERN}|{_BOGUS_COMMENT})")
 # Tags, and what a reader never sees, read in one pass from the left (a
 # "<!--" in an attribute value or a script starts no comment): comments,
 # ended as a browser ends them ("<!-->" and "<!--->" are whole ones, "--!>"
@@ -475,7 +486,7 @@ _MARKUP = lazy_regex(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"
     rf"|<(?ai:(?P<hidden>script|style|template))(?=[{_SPACE}/>]|\Z)[^>]*>"
     r"(?:.*?</(?ai:(?P=hidden))\s*>|.*\Z)"
-    rf"|{_TAG_PATTERN}",
+    rf"|<{_TAG_PATTERN}|<{_BOGUS_COMMENT}",
     re.DOTALL,
 )
 
@@ -504,8 +515,9 @@ def _html_text(html_text: str, keep_breaks: bool = False) -> str:
 
 
 def _tag_free_text(html_text: str) -> str:
-    """``_html_text`` of a fragment known to hold no comment, script, style
-    or template element."""
+    """``_html_text`` of a fragment known to hold no comment (``<!--``),
+    script, style or template element: its tags and bogus comments alone
+    (``_TAG``)."""
     if "<" in html_text:
         html_text = _TAG.sub(_gap, html_text)
     return html.unescape(html_text)
@@ -560,7 +572,8 @@ def strip_html(text: str, keep_breaks: bool = False) -> str:
     return text if plain == text else plain
 
 
-# What _MARKUP reads as a comment or a hidden element.
+# What _MARKUP reads as a comment or a hidden element. (A bogus comment,
+# "<?x>", ends at its first ">": a prefix cut after a ">" holds it whole.)
 _UNSAFE_TO_CUT = lazy_regex(r"<(?:!--|(?ai:script|style|template))")
 
 

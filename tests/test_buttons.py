@@ -262,6 +262,36 @@ def test_hostile_text_is_encoded_and_escaped_exactly_once(site, style):
     assert all(s.get("src") for s in head.find_all("script"))
 
 
+@pytest.mark.parametrize("style", ["plain", "js"])
+def test_a_bogus_comment_in_a_title_goes_as_a_browser_drops_it(site, style):
+    # "<?php ... ?>", "<![CDATA[ ... ]]>", "<!x>" and "</3 x>" are comments
+    # to a browser, which shows "Why works well": only "<!--" ones were
+    # stripped, so the thing's title, og:title, the payment links (a feed's
+    # too) and the js button carried text no reader of the page sees.
+    title = "Why <?php echo 1; ?> works <![CDATA[ y ]]><!x> </3 x> well"
+    shown = " ".join(BeautifulSoup(title, "html5lib").get_text().split())
+    assert shown == "Why works well"
+    files = {"a.md": article(title, "Alice", slug="a")}
+    output = site(
+        files,
+        FLATTR_AUTHORS=AUTHORS,
+        FLATTR_BUTTON=style,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    thing = manifest_things(output)["a.md"]
+    assert thing["title"] == shown
+    query = parse_qs(urlsplit(thing["auto_submit_url"]).query)
+    assert query["title"] == [shown]
+    soup = page(output / "a.html")
+    assert og(soup, "og:title") == [shown]
+    assert [link["href"] for link in payment_links(soup)] == [thing["auto_submit_url"]]
+    if style == "js":
+        assert flattr_buttons(soup)[0]["title"] == shown
+    feed = (output / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    links = re.findall(r'<link href="(https://flattr\.com/[^"]*)"', feed)
+    assert [html.unescape(link) for link in links] == [thing["auto_submit_url"]]
+
+
 def helper_theme(root: Path, own_og: bool = False) -> str:
     """A theme that uses the template helpers (and may emit og:title itself)."""
     templates = root / "helper-theme" / "templates"

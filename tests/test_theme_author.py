@@ -2302,6 +2302,19 @@ def test_flattr_text_reads_a_value_as_the_things_title_and_none_as_nothing(
     assert title == manifest_things(output)["c.md"]["title"] == "Ctl title here"
 
 
+def test_flattr_text_drops_a_bogus_comment_as_the_things_title_does(site, tmp_path):
+    # A browser reads "<?php ... ?>" and "</3 x>" as comments: the helper
+    # printed them as text, which the page's own <h1> never shows.
+    templates = in_content(
+        "article.html", "<p id=title>{{ flattr_text(article.title) }}</p>"
+    )
+    files = {"c.md": article("Why <?php echo 1; ?> works </3 x> well", slug="c")}
+    output = child_site(site, tmp_path, templates, files)
+    title = page_as_browsers_read_it(output / "c.html").select_one("#title")
+    assert title.get_text() == manifest_things(output)["c.md"]["title"]
+    assert title.get_text() == "Why works well"
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [

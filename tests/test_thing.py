@@ -222,6 +222,11 @@ HTML_FRAGMENTS = st.sampled_from(
         "<!-- a comment > with words -->",
         "<!-->",
         "<!--->",
+        "<?php echo 1; ?>",
+        "<!x>",
+        "</3 x>",
+        "</>",
+        "<![CDATA[ y ]]>",
         "<script>if (a > b) { hidden(); }</script>",
         "<STYLE>p { color: red }</STYLE>",
         "<template><p>hidden words</p></template>",
@@ -337,6 +342,15 @@ def test_strip_html_reads_tags_as_a_browser_does():
     )
     assert strip_html(body) == "Use GT and LT to compare values."
     assert strip_html("a <!--> d <!---> e <!-- f --!> g") == "a d e g"
+    # Bogus comments, up to their first ">", as a browser reads them (not
+    # a "</" that ends the text, which it shows).
+    assert strip_html("Why <?php echo 1; ?> works") == "Why works"
+    assert strip_html("a <![CDATA[ b > c ]]> d <!x> e </3 x> f</>g") == (
+        "a c ]]> d e fg"
+    )
+    assert strip_html("a <!DOCTYPE html> b <? c") == "a b"
+    assert strip_html("a </") == "a </"
+    assert plain_text("Why <?php echo 1; ?> works") == "Why works"
     # A quote opens a value only after "=": elsewhere it is part of a name.
     assert strip_html('<a b"c="d>e" f>g') == "g"
     assert strip_html("<p title='<p>'>one</p><em title=\"a<b\">two</em>") == "one two"
@@ -391,6 +405,15 @@ BROWSER_FRAGMENTS = st.sampled_from(
         "<style-guide>",
         "</style-guide>",
         "<script-runner x='a'>",
+        # Bogus comments, up to the first ">" (a "</" at the end is text).
+        "<?",
+        "?>",
+        "<!",
+        "</",
+        "3",
+        "<![CDATA[",
+        "]]>",
+        "<!DOCTYPE",
     ]
 )
 
