@@ -352,11 +352,12 @@ def _stderr_or_nowhere() -> Iterator[None]:
     status 1, and without the --json document."""
     stderr = sys.stderr
     if stderr is not None:
-        sys.stderr = _StderrOrNowhere(stderr)
+        wrapped = sys.stderr = _StderrOrNowhere(stderr)
         try:
             yield
         finally:
             sys.stderr = stderr
+            wrapped.close_nowhere()
         return
     with open(os.devnull, "w", encoding="utf-8") as nowhere:
         sys.stderr = nowhere
@@ -367,35 +368,40 @@ def _stderr_or_nowhere() -> Iterator[None]:
 
 
 class _StderrOrNowhere:
-    """``stream`` (stderr), whose writes are dropped from its first that
-    fails: the command's messages are not worth its exit status and its
-    --json document. All else is the stream's own."""
+    """``stream`` (stderr), which gives way to os.devnull at its first
+    write that fails: the command's messages are not worth its exit status
+    and its --json document. All else is the stream's own until then, and
+    os.devnull's after (``isatty()`` is False: no progress bar)."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._failed = False
+        self._nowhere: IO[str] | None = None
 
     def write(self, text: str) -> int:
-        if not self._failed:
-            try:
-                self._stream.write(text)
-            except OSError:
-                self._give_up()
+        try:
+            self._stream.write(text)
+        except OSError:
+            self._give_up()
         return len(text)
 
     def flush(self) -> None:
-        if not self._failed:
-            try:
-                self._stream.flush()
-            except OSError:
-                self._give_up()
+        try:
+            self._stream.flush()
+        except OSError:
+            self._give_up()
 
     def _give_up(self) -> None:
-        self._failed = True
         # Closed, the stream drops what its buffer holds: flushed again as
         # Python exits, it would fail again and make the exit status 120.
         with contextlib.suppress(OSError, ValueError):
             self._stream.close()
+        # Closed by close_nowhere(), when the command ends.
+        self._nowhere = self._stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+    def close_nowhere(self) -> None:
+        """Close os.devnull, where the messages went once stderr failed."""
+        if self._nowhere is not None:
+            self._nowhere.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

@@ -1518,16 +1518,20 @@ def _author_owners(
     return authors, unusable, problems
 
 
-def keys_not_names(setting: str, keys: list[object]) -> str:
+def keys_not_names(setting: str, keys: list[object], left_out: bool = True) -> str:
     """The problem of ``keys`` of the author map ``setting`` that are no
-    strings, and so no author's name, each shown as written."""
+    strings, and so no author's name, each shown as written; and that the
+    build leaves their entries out (``left_out``), or else what to do."""
     entries = [f"{setting}[{shown_author(key)}]" for key in keys]
     one = len(entries) == 1
     keys_are = "a key that is" if one else "keys that are"
+    if left_out:
+        outcome = f"{'the entry is' if one else 'the entries are'} left out"
+    else:
+        outcome = f"write {'it' if one else 'each'} as a string, or remove it"
     return (
         f"{listed(entries, NAMED_ENTRIES)}: {keys_are} no author's name, which "
-        "is a string, as the content's Author: field gives it; "
-        f"{'the entry is' if one else 'the entries are'} left out"
+        f"is a string, as the content's Author: field gives it; {outcome}"
     )
 
 

@@ -382,18 +382,21 @@ class UrlChange:
             )
         language = self._new_language()
         if language is not None:
-            # Its Lang set (or DEFAULT_LANG changed): with i18n_subsites, the
-            # page moved to that language's site, whose path is no change of
-            # SITEURL for the whole site.
+            # Its language now, new in its URL: its Lang set (with
+            # i18n_subsites, the page moved to that language's site, whose
+            # path is no change of SITEURL for the whole site), DEFAULT_LANG
+            # changed, or a URL setting that names {lang} now: which, this
+            # one change cannot tell.
             return (
-                f"if {self.source}'s Lang or DEFAULT_LANG changed (its new URL "
-                f"holds the language code {language!r} "
-                f"{_where_language(language, self.new_url, self.slug)}, as "
-                "Pelican's *_LANG_URL settings or a language's site of "
-                "i18n_subsites write a language other than DEFAULT_LANG), put "
-                "back the one that changed: that keeps its page and its thing "
-                f"at the old URL. Or {self._pin()} to keep only its thing at the "
-                f"old URL{redirect}{accept}"
+                f"its new URL holds its language code {language!r} "
+                f"{_where_language(language, self.new_url, self.slug)}: if "
+                f"{self.source}'s Lang or DEFAULT_LANG changed (a language's "
+                "site of i18n_subsites, or Pelican's *_LANG_URL settings, write "
+                "a language other than DEFAULT_LANG), or an ARTICLE_URL, "
+                "ARTICLE_SAVE_AS or PAGE_URL setting (or their LANG_ twins) that "
+                "names {lang} now, put back the one that changed: that keeps "
+                f"its page and its thing at the old URL. Or {self._pin()} to "
+                f"keep only its thing at the old URL{redirect}{accept}"
             )
         moved = _site_may_have_moved(self.old_url, self.new_url) and not brief
         if moved and _split_base(self.old_url)[0] != _split_base(self.new_url)[0]:

@@ -367,7 +367,8 @@ def read_pelicanconf(path: Path, store_given: bool = False) -> Plan:
         not_names = [key for key in authors if not isinstance(key, str)]
         if not_names:  # refused as the build refuses them
             problems.append(
-                f"{shown}: {keys_not_names(f'{where}FLATTR_AUTHORS', not_names)}"
+                f"{shown}: "
+                + keys_not_names(f"{where}FLATTR_AUTHORS", not_names, left_out=False)
             )
         named.update(authors)
         for author, value in authors.items():

@@ -369,15 +369,21 @@ def _form_text(raw: bytes, field: str | None) -> str:
 
 
 def _trimmed(value: str) -> str:
-    """A field's ``value`` without the spaces around it, which a form
-    writes as "+" or "%20" and the receiver reads past."""
-    # Spaces alone, as docs/webhooks.md promises: str.strip() also took
-    # tabs, line breaks, the C0 separators (\x1c-\x1f), NEL, U+2028 and
-    # other spaces, so "ctl-1\x1f" was stored as "ctl-1" where "ctl-2\x1b"
-    # was refused. A control or separator anywhere in a pendingclickcreate's
-    # field is refused (_no_controls), another space kept as sent; an
-    # event's name holding any is another name.
-    return value.strip(" ")
+    """A field's ``value`` without the ASCII whitespace around it (spaces,
+    which a form writes as "+" or "%20", tabs and line breaks, which a
+    sender's template may leave), which the receiver reads past."""
+    # Not str.strip(), which also took the C0 separators (\x1c-\x1f), \x0b,
+    # NEL, U+2028 and other spaces, so "ctl-1\x1f" was stored as "ctl-1"
+    # where "ctl-2\x1b" was refused. Those are refused anywhere in a
+    # pendingclickcreate's field (_no_controls), another space kept as
+    # sent; an event's name holding any is another name. A tab or line
+    # break is read past, as before: refused, or an event ignored with 202,
+    # a delivery Flattr never sends again would be lost.
+    return value.strip(_ASCII_WHITESPACE)
+
+
+# WHATWG's "ASCII whitespace".
+_ASCII_WHITESPACE = " \t\n\x0c\r"
 
 
 def _required(form: Mapping[str, str], name: str) -> str:

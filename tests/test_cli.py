@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import ROOT, TESTS, article, child_env, manifest_things, remove_button
+from conftest import (
+    ROOT,
+    SAMPLE_SITE,
+    TESTS,
+    article,
+    child_env,
+    manifest_things,
+    remove_button,
+)
 from webhook_server import PENDING, TOKEN
 
 from pelican_flattr import cli, terminal
@@ -541,6 +549,32 @@ def test_a_stderr_that_cannot_be_written_changes_no_status_or_document(
     assert result.returncode == status
     if document:
         assert json.loads(result.stdout)["exit_status"] == status
+
+
+def test_a_report_after_stderr_failed_is_still_written(sample_output, tmp_path):
+    # A settings file that prints (the line goes to stderr), then the
+    # audit's progress bar asked the closed stderr isatty(): a ValueError,
+    # exit 70 and no report.
+    shutil.copy(SAMPLE_SITE / "pelicanconf.py", tmp_path)  # which it imports
+    settings = tmp_path / "publishconf.py"
+    settings.write_text(
+        (SAMPLE_SITE / "publishconf.py").read_text(encoding="utf-8")
+        + '\nprint("publish config loaded")\n',
+        encoding="utf-8",
+    )
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(SCRIPT), "audit", str(sample_output), "--settings", str(settings)],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=SAMPLE_SITE,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout
+    assert "no problems" in result.stdout
 
 
 @pytest.mark.parametrize("unbuffered", ["", "1"])

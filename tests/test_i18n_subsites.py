@@ -674,8 +674,10 @@ def test_an_article_moved_into_a_language_site_is_guarded_there(tmp_path):
         assert f"hello.md: thing URL changed from {old_url} to " in said[0]
         # Its Lang moved it, not a change of SITEURL for the whole site.
         assert (
-            "Fix: if hello.md's Lang or DEFAULT_LANG changed (its new URL " in (said[0])
+            "its language code 'fr' as a folder of its path: if hello.md's "
+            in (said[0])
         )
+        assert "Lang or DEFAULT_LANG changed" in said[0]
         assert "FLATTR_SITEURL" not in said[0]
     pinned = article("Hello in English", "Alice", Lang="fr", Flattr_url=old_url)
     for files in ({"hello.md": pinned}, {}):

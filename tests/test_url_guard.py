@@ -661,6 +661,31 @@ def test_a_language_code_moved_into_a_folder_is_no_changed_lang(tmp_path, flattr
     assert "DEFAULT_LANG" not in line, line
 
 
+def test_a_url_setting_that_names_the_language_now_is_named_with_lang(
+    tmp_path, flattr_log
+):
+    # ARTICLE_URL from {slug}.html to {lang}/{slug}.html, DEFAULT_LANG en
+    # as before: each fix blamed only a changed Lang or DEFAULT_LANG.
+    files = {
+        "a.md": article("First post", "Alice", Slug="first"),
+        "b.md": article("Second post", "Alice", Slug="second"),
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    urls = {
+        "ARTICLE_URL": "{lang}/{slug}.html",
+        "ARTICLE_SAVE_AS": "{lang}/{slug}.html",
+    }
+    build(tmp_path, files, FLATTR_AUTHORS=AUTHORS, **urls)
+    lines = [line for line in guard_lines(flattr_log) if "thing URL changed" in line]
+    assert len(lines) == 2, guard_lines(flattr_log)
+    for line in lines:
+        assert "its new URL holds its language code 'en' as a folder of its" in line
+        assert (
+            "or an ARTICLE_URL, ARTICLE_SAVE_AS or PAGE_URL setting (or their "
+            "LANG_ twins) that names {lang} now, put back the one that changed"
+        ) in line, line
+
+
 def test_a_category_named_as_a_language_is_no_language(tmp_path, flattr_log):
     # A category 'IT' made an 'it' folder: taken for a language code of a
     # translated article, its fix blamed Lang or DEFAULT_LANG.

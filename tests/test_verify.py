@@ -455,7 +455,8 @@ def test_settings_whose_author_key_is_no_string_are_refused_as_the_build_does(
     assert status == 2
     assert (
         f"{conf}: FLATTR_AUTHORS[3]: a key that is no author's name, which is a "
-        "string, as the content's Author: field gives it; the entry is left out"
+        "string, as the content's Author: field gives it; write it as a string, "
+        "or remove it"
     ) in err
     assert "'3'" not in err
     assert "carol@" not in out + err
