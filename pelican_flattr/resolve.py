@@ -677,6 +677,8 @@ def _tags_field_or_none(
         if not text:
             return None
         tags = split_tags(text)
+        if not thing_tags(tags):  # separators alone (";", ", ,"): left empty too
+            return None
     # reST writes any code point (|s| unicode:: 0xD800), and the
     # auto-submit URL, which only the plugin prints, could not be encoded.
     if any(holds_lone_surrogate(tag) for tag in tags):

@@ -916,6 +916,16 @@ def path_setting(settings: Mapping[str, Any], name: str, problems: list[str]) ->
     if "\0" in path:
         problems.append(nul_in_path(name, value))
         return None
+    if path.strip() != path:
+        # Taken as written, " " wrote a file named " ", and "m.json " one
+        # whose name ends in a space, where neither was meant.
+        problems.append(
+            f"{name} {shown_value(path)} is blank: write a file path, or leave it unset"
+            if not path.strip()
+            else f"{name} {shown_value(path)} starts or ends with a blank, which "
+            "would be part of the file's name: write the path without it"
+        )
+        return None
     if path.endswith((os.sep, os.altsep or os.sep)) or os.path.basename(path) in (
         os.curdir,
         os.pardir,
@@ -1321,11 +1331,28 @@ def read_settings(
 def _site_url(settings: Mapping[str, Any], fatal: list[str]) -> tuple[str, str]:
     """The site's base URL for thing URLs, without its final ``/``, and the
     setting it came from (``FLATTR_SITEURL``, else ``SITEURL``)."""
+    for name in ("FLATTR_SITEURL", "SITEURL"):
+        value = settings.get(name)
+        if value is not None and not isinstance(value, str):
+            # False or 0 was taken as unset, and SITEURL named in its place;
+            # 3 was read as the URL '3'.
+            fatal.append(
+                f"{name} must be the site's URL, a string such as "
+                f"'https://your.site', not {shown_value(value)}"
+            )
+            return "", name
     siteurl = settings.get("FLATTR_SITEURL") or settings.get("SITEURL") or ""
     source = "FLATTR_SITEURL" if settings.get("FLATTR_SITEURL") else "SITEURL"
     siteurl = str(siteurl).rstrip("/")
     base_problem = check_thing_url(siteurl + "/", base=True)
-    if base_problem is None and _has_query_or_fragment(siteurl):
+    if base_problem is None and _has_dot_segment(siteurl):
+        fatal.append(
+            f"{source} is {shown_value(siteurl)}, whose path holds a '.' or '..' "
+            "segment, which a browser resolves: every thing URL would name "
+            "another address than its page's; write the path resolved, such "
+            "as 'https://your.site/blog'"
+        )
+    elif base_problem is None and _has_query_or_fragment(siteurl):
         fatal.append(
             f"{source} is {shown_value(siteurl)}, which holds a query or fragment "
             "('?...', '#...'): every thing URL would carry it in the middle; "
@@ -1533,6 +1560,13 @@ def keys_not_names(setting: str, keys: list[object], left_out: bool = True) -> s
         f"{listed(entries, NAMED_ENTRIES)}: {keys_are} no author's name, which "
         f"is a string, as the content's Author: field gives it; {outcome}"
     )
+
+
+def _has_dot_segment(url: str) -> bool:
+    """Whether the path of ``url`` holds a "." or ".." segment, written
+    plainly or percent-encoded (``%2e``), as a browser resolves them."""
+    path = urlsplit(url).path.lower().replace("%2e", ".")
+    return "." in path and any(segment in (".", "..") for segment in path.split("/"))
 
 
 def _category(settings: Mapping[str, Any], fatal: list[str]) -> str | None:

@@ -3631,6 +3631,15 @@ def test_a_cache_path_no_file_can_have_is_no_problem_with_the_baseline_elsewhere
             "holds a user name or password before its host (user:password@), "
             "which every thing URL would publish",
         ),
+        # Dot segments, which a browser resolves: every og:url named another
+        # address than its page's.
+        ("https://example.org/blog/../x", "whose path holds a '.' or '..' segment"),
+        ("https://example.org/./", "whose path holds a '.' or '..' segment"),
+        ("https://example.org/%2e%2E/x", "whose path holds a '.' or '..' segment"),
+        # Falsy ones were taken as unset, SITEURL named in their place.
+        (False, "must be the site's URL, a string such as"),
+        (0, "must be the site's URL, a string such as"),
+        (3, "must be the site's URL, a string such as 'https://your.site', not 3"),
     ],
 )
 def test_a_flattr_siteurl_that_would_break_every_thing_url_is_refused(
@@ -4057,6 +4066,14 @@ def test_an_author_spelt_with_their_address_in_one_file_is_warned_of(site, flatt
             "Title: Empty tags\nDate: 2024-03-07\nAuthor: Alice\nTags: keepme\n"
             "Flattr_tags:\nFlattr_tags:\n\nBody text long enough to describe it.\n",
         ),
+        *(  # separators alone: no tag in it either
+            (
+                f"separators-{n}.md",
+                "Title: Empty tags\nDate: 2024-03-07\nAuthor: Alice\nTags: keepme\n"
+                f"Flattr_tags: {separators}\n\nBody text long enough to describe it.\n",
+            )
+            for n, separators in enumerate([";", ",,,", " ; , "])
+        ),
     ],
 )
 def test_an_empty_flattr_tags_field_keeps_the_default_tags(
@@ -4428,6 +4445,16 @@ def test_a_path_on_the_operators_machine_may_start_at_the_home_folder(
             "FLATTR_URL_BASELINE '~nosuchuser/base.json' starts with '~', but "
             "names no home folder of this system: write it as an absolute path",
         ),
+        # A blank at an end is part of the file's name, taken as written.
+        ("FLATTR_MANIFEST", " ", "FLATTR_MANIFEST ' ' is blank: write a file path"),
+        (
+            "FLATTR_MANIFEST",
+            "m.json ",
+            "FLATTR_MANIFEST 'm.json ' starts or ends with a blank, which would be "
+            "part of the file's name",
+        ),
+        ("FLATTR_URL_BASELINE", "\tb.json", "FLATTR_URL_BASELINE '\\tb.json' starts"),
+        ("FLATTR_STORE", " ", "FLATTR_STORE ' ' is blank"),
     ],
 )
 def test_a_path_setting_that_would_land_elsewhere_is_refused(
