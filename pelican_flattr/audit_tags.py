@@ -34,6 +34,8 @@ from .html_reader import (
 from .lazy_regex import lazy_regex
 from .markup import (
     BUTTON_CLASS,
+    TAB_AND_NEWLINES,
+    URL_SCHEME,
     is_auto_submit_url,
     is_flattr_host_url,
     is_flattr_url,
@@ -181,21 +183,15 @@ def _joined(base: str | None, url: str) -> str:
     (a Flattr host's, or None): a relative one joined to it."""
     if base is None:
         return url
-    url = url.strip(SPACE).translate(_TAB_AND_NEWLINES)
-    if _ABSOLUTE.match(url):
+    url = url.strip(SPACE).translate(TAB_AND_NEWLINES)
+    if URL_SCHEME.match(url):  # absolute: relative to no base
         return url
-    return urljoin(base.strip(SPACE).translate(_TAB_AND_NEWLINES), url)
+    return urljoin(base.strip(SPACE).translate(TAB_AND_NEWLINES), url)
 
 
 def _under(base: str | None) -> str:
     """What a message about a URL read against ``base`` adds to say so."""
     return "" if base is None else f" under the page's <base href={base!r}>"
-
-
-# What a browser drops from a URL before reading it.
-_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
-# A URL with a scheme: relative to no base.
-_ABSOLUTE = lazy_regex(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def scan_page(data: bytes) -> PageTags:

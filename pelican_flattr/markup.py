@@ -129,9 +129,9 @@ _FLATTR_HOSTS = ("flattr.com", "www.flattr.com")
 # What a browser drops from a URL before reading it (WHATWG URL): C0
 # controls and spaces at either end, and ASCII tabs and newlines anywhere.
 _URL_ENDS = "".join(map(chr, range(0x21)))
-_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 # A URL's scheme, as urlsplit reads it.
-_SCHEME = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):")
+URL_SCHEME = lazy_regex(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # What NFKC leaves of the ideographic full stops (U+3002, U+FF61), which
 # IDNA reads as "." between a host's labels, as it does the full-width one.
 _IDEOGRAPHIC_FULL_STOP = "\u3002"
@@ -169,11 +169,11 @@ def _flattr_host(href: str) -> tuple[str, str] | None:
     relative URL or another scheme's. See ``flattr_path``."""
     url = href.strip(_URL_ENDS)
     if "\t" in url or "\n" in url or "\r" in url:
-        url = url.translate(_TAB_AND_NEWLINES)
+        url = url.translate(TAB_AND_NEWLINES)
     if "flattr" not in url.lower() and url.isascii() and "%" not in url:
         return None  # nearly every link: no spelling of flattr.com in it
     url = url.replace("\\", "/")
-    scheme = _SCHEME.match(url)
+    scheme = URL_SCHEME.match(url)
     if scheme is not None:
         if scheme.group().lower() not in ("http:", "https:"):
             return None
@@ -1247,7 +1247,7 @@ def loader_fault(script: Mapping[str, str], siteurl: str) -> str | None:
 def _loader_url(src: str) -> SplitResult:
     """A load.js ``src`` as a browser reads a URL: without tabs and line
     breaks, a backslash as "/"."""
-    return urlsplit(re.sub("[\t\n\r]", "", src.strip(SPACE)).replace("\\", "/"))
+    return urlsplit(src.strip(SPACE).translate(TAB_AND_NEWLINES).replace("\\", "/"))
 
 
 def loader_options(script: Mapping[str, str]) -> dict[str, str]:
@@ -1353,7 +1353,7 @@ def blocked_over_https(src: str, siteurl: str) -> bool:
     it)."""
     # The scheme alone: urlsplit refuses a src whose host it cannot read
     # ("https://[HOST]/js/0.6/load.js"), a theme's placeholder.
-    scheme = _SCHEME.match(re.sub("[\t\n\r]", "", src.strip(SPACE)))
+    scheme = URL_SCHEME.match(re.sub("[\t\n\r]", "", src.strip(SPACE)))
     return (
         scheme is not None
         and scheme[1].lower() == "http"
