@@ -23,7 +23,14 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from .audit_report import STALE_FIX, Audit
-from .audit_tags import PageTags, sent_otherwise, url_parameters, without_scheme
+from .audit_tags import (
+    FORM,
+    UNREAD,
+    PageTags,
+    sent_otherwise,
+    url_parameters,
+    without_scheme,
+)
 from .html_reader import SPACE
 from .markup import (
     BUTTON_CLASS,
@@ -342,7 +349,12 @@ def _check_buttons(
     for button in buttons:
         href = _url(button)
         embedded = _is_embedded(button)
-        if _rewritten_href(audit, relative, button, href):
+        if FORM in button and (UNREAD in button or _unknown(audit, href)):
+            # A form written by hand: the plugin writes none.
+            if UNREAD not in button:
+                other_sites.add(_other_site(audit, href))
+            _report_unknown_form(audit, relative, button, thing, lone_button)
+        elif _rewritten_href(audit, relative, button, href):
             # Said: its thing is the manifest's, but Flattr gets another.
             own_hrefs.append(button["href"])
             _check_embedded_button(audit, relative, button, tags, button["href"])
@@ -443,6 +455,40 @@ def _report_unknown_button(
         + _sent_instead(href, _compared_thing(audit, href, thing))
         + without_scheme(href),
         expected,
+    )
+
+
+def _report_unknown_form(
+    audit: Audit,
+    relative: str,
+    button: Mapping[str, str],
+    thing: Mapping[str, Any] | None,
+    lone_button: bool,
+) -> None:
+    """Report the form that submits to Flattr's auto-submit URL,
+    ``button``, of the page ``relative`` of ``thing`` (None: a listing),
+    whose request the manifest doesn't know, or the audit cannot read
+    (``UNREAD``); ``lone_button``, the page's one button."""
+    written = f"a form that submits to Flattr's auto-submit URL ({button[FORM]})"
+    href = button["href"]
+    if UNREAD in button:
+        said = f"{written} sends what the audit cannot read: {button[UNREAD]}"
+    else:
+        said = (
+            f"{written} sends {href!r}, which the manifest doesn't know"
+            + _sent_instead(href, _compared_thing(audit, href, thing))
+            + without_scheme(href)
+        )
+    audit.problem(
+        "button-unknown",
+        relative,
+        said,
+        _own_button(thing)
+        if lone_button
+        else (
+            "a link to the auto-submit URL of a manifest thing, as "
+            "flattr_button() writes it, in place of the form, or no form to it"
+        ),
     )
 
 

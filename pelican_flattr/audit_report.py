@@ -75,8 +75,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "button-unknown": f"a page older than the manifest: delete it ({STALE_FIX}); "
     "one newer: deploy the manifest of the build that wrote it, or build again "
     "to the end; a hand-written "
-    "link: write it with flattr_button(); the problem says what the link sends "
-    "otherwise",
+    "link or form: write it with flattr_button(); the problem says what it "
+    "sends otherwise",
     "button-wrong-href": "print the button with flattr_button(), which gives "
     "each kind its URL (an embedded one its data-flattr-url); do not edit its "
     "class; build again a page an earlier version wrote",

@@ -43,6 +43,7 @@ from .markup import (
     names_flattr_loader_in,
     runs_as_page_loads,
 )
+from .thing import percent_encode
 
 # The attributes that make a browser fetch a URL as the page opens, no
 # click needed, by element (an <input> only of type="image"): read for a
@@ -68,10 +69,14 @@ _FETCHING_RELS = frozenset(
 _HTML_SPACES = re.compile(f"[{SPACE}]+")
 
 # The elements a click on which follows their href: an <area> of an image
-# map is a link as an <a> is.
-_ANCHORS = frozenset({"a", "area"})
+# map is a link as an <a> is, and so is an <a> in an <svg> (named with its
+# namespace by ``read_tags``), whose href may be SVG 1.1's xlink:href.
+_ANCHORS = frozenset({"a", "area", "svg:a"})
+# The elements whose action (a <form>'s) or formaction (a submit button's)
+# a click sends a request to: read for a form that submits to Flattr.
+_SUBMITTING = frozenset({"form", "button", "input"})
 # The elements of a page the audit reads the attributes of.
-_ELEMENTS = frozenset({*_ANCHORS, "link", "meta", *_FETCHING})
+_ELEMENTS = frozenset({*_ANCHORS, *_SUBMITTING, "link", "meta", *_FETCHING})
 
 
 @dataclass
@@ -238,6 +243,9 @@ def scan_page(data: bytes) -> PageTags:
     # One search of the page before any script's text is read.
     loader_named = names_flattr_loader_in(page)
     base = _flattr_base(page)
+    # Whether a <form> or a submit button names Flattr's auto-submit URL:
+    # the page's forms are read whole then, a second time (few pages).
+    flattr_form = False
     for name, raw, start in read_tags(page, len(page)):
         # What a <template> holds ends no head: the head goes on after it.
         if head_limit < 0 and not hidden:
@@ -278,8 +286,13 @@ def scan_page(data: bytes) -> PageTags:
         ):
             continue
         attributes = attribute_values(raw)
+        if name == "svg:a" and "href" not in attributes and "xlink:href" in attributes:
+            # SVG 2's href goes before SVG 1.1's xlink:href, where both are.
+            attributes["href"] = attributes.get("xlink:href", "")
         if base is not None and "href" in attributes:
             attributes["href"] = _joined(base, attributes["href"])
+        if name in _SUBMITTING:
+            flattr_form = flattr_form or _submits_to_flattr(name, attributes, base)
         if name in _FETCHING:
             _note_requests(tags, name, attributes, noscript, base)
         if name == "script":
@@ -336,6 +349,8 @@ def scan_page(data: bytes) -> PageTags:
         )
         noscript_buttons = [b for b in noscript_buttons if b[0] not in shown]
         noscript_loaders = [at for at in noscript_loaders if at not in shown]
+    if flattr_form:
+        buttons = sorted([*buttons, *_form_buttons(page, base)], key=lambda b: b[0])
     tags.buttons = [attributes for _, attributes in buttons]
     tags.noscript_buttons = [attributes for _, attributes in noscript_buttons]
     tags.noscript_loaders = len(noscript_loaders)
@@ -365,6 +380,235 @@ def _note_refresh(tags: PageTags, attributes: dict[str, str], base: str | None) 
             f"<meta http-equiv='refresh' content={attributes['content']!r}>"
             + _under(base)
         )
+
+
+# A form's button (``PageTags.buttons``) has these keys beside its href,
+# which no attribute's name holds (none holds a space): how the page
+# writes it, for the problem to name it; and why the audit cannot tell
+# what it sends, where it cannot (its href then "", no thing's).
+FORM = " form"
+UNREAD = " unread"
+
+# The controls a form sends the value of, or that submit it.
+_CONTROLS = frozenset({"input", "button", "select", "textarea"})
+# The types of <input> whose value is sent as written, but for its line
+# breaks (HTML's value sanitization: a text field holds none); an unknown
+# type is "text".
+_TEXT_TYPES = frozenset({"text", "search", "tel", "password"})
+_SUBMIT_TYPES = frozenset({"submit", "image"})
+_BUTTON_TYPES = frozenset({*_SUBMIT_TYPES, "reset", "button"})
+_KNOWN_TYPES = frozenset(
+    {"hidden", "checkbox", "radio", "reset", "button", "url", "email", "number"}
+    | {"range", "color", "date", "month", "week", "time", "datetime-local", "file"}
+    | _TEXT_TYPES
+    | _SUBMIT_TYPES
+)
+_LINE_BREAKS = lazy_regex(r"\r\n|\r|\n")
+
+
+def _submits_to_flattr(name: str, attributes: dict[str, str], base: str | None) -> bool:
+    """Whether a <form> (its ``attributes``), or a <button> or <input> that
+    may submit one, names Flattr's auto-submit URL as where a click sends
+    the form (its action; a submit button's formaction), read against the
+    page's <base> ``base``. An empty one is the page's own URL."""
+    action = attributes.get("action" if name == "form" else "formaction")
+    return bool(action) and is_auto_submit_url(_joined(base, action))
+
+
+# A control of a form: its element's name, attributes, where it starts,
+# and whether a <fieldset disabled> is open around it.
+_Control = tuple[str, dict[str, str], int, bool]
+
+
+@dataclass
+class _Form:
+    """A <form> of a page, as ``_form_buttons`` reads it: where it starts,
+    its attributes, and its controls' (name, attributes, where each starts,
+    whether a <fieldset disabled> is open around it), in the page's order."""
+
+    start: int
+    attributes: dict[str, str]
+    controls: list[_Control] = field(default_factory=list)
+
+
+def _form_buttons(page: str, base: str | None) -> list[tuple[int, dict[str, str]]]:
+    """The buttons of ``page`` that are forms submitting to Flattr's
+    auto-submit URL, each with where it starts: for each submit button
+    whose click sends its form there (a form without one: the form, which
+    Enter or a script submits), what a browser sends, as
+    ``_form_button`` reads it. Read as ``scan_page`` reads the rest: a
+    <template>'s content is inert, and a control belongs to the form open
+    around it (the parser's "form element pointer", up to ``</form>``) or
+    to the one its form attribute names."""
+    forms: list[_Form] = []
+    by_id: dict[str, _Form] = {}
+    # Each control, with the form it belongs to: one, or the id it names.
+    controls: list[tuple[_Form | str | None, _Control]] = []
+    open_form: _Form | None = None
+    fieldsets: list[bool] = []  # whether each open <fieldset> is disabled
+    hidden = 0
+    for name, raw, start in read_tags(page, len(page)):
+        if name in _HIDING:
+            hidden = max(hidden + (-1 if name[0] == "/" else 1), 0)
+        elif hidden:
+            continue
+        elif name == "/form":
+            open_form = None
+        elif name == "/fieldset":
+            fieldsets = fieldsets[:-1]
+        elif name == "fieldset":
+            fieldsets.append("disabled" in attribute_values(raw))
+        elif name == "form" and open_form is None:  # a nested <form> is dropped
+            open_form = _Form(start, attribute_values(raw))
+            forms.append(open_form)
+            if open_form.attributes.get("id"):  # form="" names none
+                by_id.setdefault(open_form.attributes["id"], open_form)
+        elif name in _CONTROLS:
+            attributes = attribute_values(raw)
+            owner = attributes.get("form", open_form)
+            controls.append((owner, (name, attributes, start, any(fieldsets))))
+    for owner, control in controls:
+        form = by_id.get(owner) if isinstance(owner, str) else owner
+        if form is not None:
+            form.controls.append(control)
+    buttons = []
+    for form in forms:
+        submitters = [control for control in form.controls if _is_submitter(control)]
+        for submitter in submitters or [None]:
+            button = _form_button(form, submitter, base)
+            if button is not None:
+                buttons.append(
+                    (form.start if submitter is None else submitter[2], button)
+                )
+    return buttons
+
+
+def _is_submitter(control: _Control) -> bool:
+    """Whether a form's ``control`` is a submit button a reader can click:
+    a <button> of type submit (its default), an <input> of type submit or
+    image; one disabled submits nothing."""
+    name, attributes, _, in_disabled = control
+    if "disabled" in attributes or in_disabled:
+        return False
+    kind = attributes.get("type", "").strip(SPACE).lower()
+    if name == "input":
+        return kind in _SUBMIT_TYPES
+    return name == "button" and kind not in ("reset", "button")
+
+
+def _form_button(
+    form: _Form,
+    submitter: _Control | None,
+    base: str | None,
+) -> dict[str, str] | None:
+    """The button that ``submitter`` (None: the form submitted without
+    one) of ``form`` is where a click sends the form to Flattr's
+    auto-submit URL, or None where it sends it elsewhere, or nowhere
+    (method="dialog").
+
+    Its href is the URL a browser asks for, spelt as the plugin spells an
+    auto-submit URL (each name and value percent-encoded, in order): a
+    GET form replaces its action's query with its fields, so a hidden
+    <input name="user_id"> pays whom it names whatever the action says. A
+    POST form sends its fields in the request's body, and a field whose
+    value the audit does not read (a <select>, a <textarea>, a date...)
+    leaves what it sends unknown: ``UNREAD`` says why."""
+    given = submitter[1] if submitter is not None else {}
+    element = (
+        f"<{submitter[0]} formaction=" if "formaction" in given else "<form action="
+    )
+    action = given.get("formaction", form.attributes.get("action", ""))
+    if not action or not is_auto_submit_url(_joined(base, action)):
+        return None
+    method = given.get("formmethod", form.attributes.get("method", ""))
+    method = method.strip(SPACE).lower()
+    if method == "dialog":
+        return None
+    button = {FORM: f"{element}{action!r}>{_under(base)}"}
+    fields, unread = _form_fields(form, submitter)
+    url = _joined(base, action).strip(SPACE).translate(TAB_AND_NEWLINES)
+    if method == "post":
+        if fields:
+            unread = unread or (
+                f"method='post' sends its fields ({fields[0][0]!r}...) in the "
+                "request's body, which the audit does not read as Flattr does"
+            )
+        url = url.split("#")[0]
+    else:
+        url = (
+            url.split("#")[0].split("?")[0]
+            + "?"
+            + "&".join(
+                f"{percent_encode(key)}={percent_encode(value)}"
+                for key, value in fields
+            )
+        )
+    if unread:
+        return {**button, "href": "", UNREAD: unread}
+    return {**button, "href": url}
+
+
+def _form_fields(
+    form: _Form, submitter: _Control | None
+) -> tuple[list[tuple[str, str]], str]:
+    """The fields (name, value) that ``form`` sends when ``submitter``
+    submits it, in order, as HTML builds a form's data from its controls,
+    line breaks as CRLF; and why the audit cannot read them all ("" where
+    it can): a control whose value it does not read."""
+    fields: list[tuple[str, str] | None] = []
+    radios: dict[str, int] = {}  # the field of each group's checked radio
+    for control in form.controls:
+        name, attributes, _, in_disabled = control
+        key = attributes.get("name", "")
+        kind = attributes.get("type", "").strip(SPACE).lower()
+        if "disabled" in attributes:
+            continue
+        if name == "input" and kind not in _KNOWN_TYPES:
+            kind = "text"
+        if control is submitter:
+            if kind == "image":
+                # Where the click lands; a key's press clicks at (0, 0).
+                prefix = f"{key}." if key else ""
+                fields += [(f"{prefix}x", "0"), (f"{prefix}y", "0")]
+            elif key:
+                fields.append((key, attributes.get("value", "")))
+            continue
+        if not key or name == "button" or kind in _BUTTON_TYPES:
+            continue  # no field; a button other than the one clicked
+        if in_disabled:
+            return [], (
+                f"<{name} name={key!r}> stands in a <fieldset disabled>, which "
+                "a browser sends or not by where it stands (its <legend>)"
+            )
+        if name != "input" or kind not in ("hidden", "checkbox", "radio", *_TEXT_TYPES):
+            shown = f"<{name} type={kind!r}" if name == "input" else f"<{name}"
+            return [], f"{shown} name={key!r}>, whose value the audit does not read"
+        if "dirname" in attributes:
+            return [], f"<input name={key!r} dirname=...>, which adds its direction"
+        value = attributes.get("value", "")
+        if kind in ("checkbox", "radio"):
+            if "checked" not in attributes:
+                continue
+            value = value if "value" in attributes else "on"
+            if kind == "radio":  # one of a group is checked: the last
+                if key in radios:
+                    fields[radios[key]] = None
+                radios[key] = len(fields)
+        elif kind == "hidden" and key.lower() == "_charset_":
+            value = "UTF-8"
+        elif kind != "hidden":
+            value = value.translate(_LINE_BREAKS_DROPPED)
+        fields.append((key, value))
+    return [(_crlf(key), _crlf(value)) for key, value in filter(None, fields)], ""
+
+
+# What a text field's value cannot hold: a browser drops its line breaks.
+_LINE_BREAKS_DROPPED = str.maketrans("", "", "\n\r")
+
+
+def _crlf(text: str) -> str:
+    """``text`` with each line break a CRLF, as a form sends it."""
+    return _LINE_BREAKS.sub("\r\n", text)
 
 
 def _note_requests(

@@ -1024,6 +1024,191 @@ def test_a_refresh_elsewhere_is_no_request_to_flattr(copy, capsys):
     assert audit_json(copy, capsys)[1]["problems"] == []
 
 
+# What a click on an <a> in an <svg>, or on a form's submit button, sends
+# to Flattr, as the audit names it: a stranger's thing and owner.
+AUTO_SUBMIT = "https://flattr.com/submit/auto"
+STRANGER = AUTO_SUBMIT + EVIL_QUERY
+STRANGER_FIELDS = (
+    '<input type="hidden" name="url" value="https://evil.example/">'
+    '<input type="hidden" name="user_id" value="mallory">'
+)
+FORM_WRITTEN = "a form that submits to Flattr's auto-submit URL"
+
+
+def hidden_fields(url: str, **changed: str) -> str:
+    """A form's hidden inputs, one for each parameter of ``url``'s query,
+    in order, with the values ``changed`` gives in place of its own."""
+    values = [
+        (key, changed.get(key, value)) for key, value in parse_qsl(urlsplit(url).query)
+    ]
+    return "".join(
+        f'<input type="hidden" name="{key}" value="{html.escape(value)}">'
+        for key, value in values
+    )
+
+
+@pytest.mark.parametrize(
+    ("control", "says"),
+    [
+        # SVG 2's href, and SVG 1.1's xlink:href, of an <a> in an <svg>:
+        # a link as an HTML <a> is.
+        pytest.param(
+            f'<svg><a href="{html.escape(STRANGER)}"><text>F</text></a></svg>',
+            f"{HAND_WRITTEN} points at {STRANGER!r}",
+            id="svg-href",
+        ),
+        pytest.param(
+            f'<svg><a xlink:href="{html.escape(STRANGER)}"><text>F</text></a></svg>',
+            f"{HAND_WRITTEN} points at {STRANGER!r}",
+            id="svg-xlink-href",
+        ),
+        # A GET form sends its fields as the query: what they name is paid.
+        pytest.param(
+            f'<form action="{AUTO_SUBMIT}">{STRANGER_FIELDS}<button>Flattr</button>'
+            "</form>",
+            f"{FORM_WRITTEN} (<form action='{AUTO_SUBMIT}'>) sends "
+            f"'{AUTO_SUBMIT}?url=https%3A%2F%2Fevil.example%2F&user_id=mallory', "
+            "which the manifest doesn't know",
+            id="form-fields",
+        ),
+        # A search form whose second button sends it to Flattr: the other
+        # field goes along, and the button's own name and value.
+        pytest.param(
+            '<form action="/search"><input name="q"><button>Search</button>'
+            f'<button formaction="{AUTO_SUBMIT}" name="user_id" value="mallory">'
+            "Flattr</button></form>",
+            f"{FORM_WRITTEN} (<button formaction='{AUTO_SUBMIT}'>) sends "
+            f"'{AUTO_SUBMIT}?q=&user_id=mallory'",
+            id="button-formaction",
+        ),
+        # A badge image as its submit button (the click's place is sent), a
+        # host spelt with percent-encoding, and a field outside the form
+        # that its form attribute gives it.
+        pytest.param(
+            '<form id="f" action="https://fl%61ttr.com/submit/auto">'
+            '<input type="image" src="/badge.png" alt="Flattr"></form>'
+            '<input form="f" type="hidden" name="user_id" value="mallory">',
+            f"{FORM_WRITTEN} (<form action='https://fl%61ttr.com/submit/auto'>) "
+            "sends 'https://fl%61ttr.com/submit/auto?x=0&y=0&user_id=mallory'",
+            id="image-submit-and-form-attribute",
+        ),
+    ],
+)
+def test_a_control_that_sends_a_stranger_s_thing_to_flattr_is_a_button(
+    copy, capsys, control, says
+):
+    replace_in(copy / "index.html", "</body>", f"{control}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert problem["problem"].startswith(says)
+
+
+@pytest.mark.parametrize(
+    "control",
+    [
+        # xlink:href is a link in an <svg> alone, and SVG 2's href goes
+        # before it.
+        f'<a xlink:href="{html.escape(STRANGER)}">F</a>',
+        f'<svg><a href="/about" xlink:href="{html.escape(STRANGER)}">F</a></svg>',
+        # A dialog's form sends nothing; a <template>'s is inert; one whose
+        # one submit button sends it elsewhere never goes to Flattr.
+        f'<form method="dialog" action="{AUTO_SUBMIT}">{STRANGER_FIELDS}</form>',
+        f'<template><form action="{AUTO_SUBMIT}">{STRANGER_FIELDS}</form></template>',
+        f'<form action="{AUTO_SUBMIT}">{STRANGER_FIELDS}'
+        '<button formaction="/search">Search</button></form>',
+    ],
+)
+def test_what_sends_nothing_to_flattr_is_no_button(copy, capsys, control):
+    # Beside a form that does send a stranger's thing, said alone.
+    form = f'<form action="{AUTO_SUBMIT}">{STRANGER_FIELDS}</form>'
+    replace_in(copy / "index.html", "</body>", f"{control}{form}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert problem["problem"].startswith(f"{FORM_WRITTEN} (<form action=")
+
+
+def test_a_form_that_sends_its_thing_s_parameters_is_its_button(copy, capsys):
+    # The fields a browser sends, not how a form spells them, are what
+    # Flattr gets: its thing's own, in its order, are its button.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    fields = hidden_fields(thing["auto_submit_url"])
+    form = f'<form action="{AUTO_SUBMIT}">{fields}<button>Flattr</button></form>'
+    replace_in(page, "</body>", f"{form}</body>")
+    problem = the_one_problem(copy, capsys, "button-extra")
+    assert problem["problem"].startswith("has 2 Flattr buttons for its thing")
+    remove_button(page)
+    assert audit_json(copy, capsys)[1]["problems"] == []
+
+
+def test_a_form_sends_its_fields_and_not_its_action_s_query(copy, capsys):
+    # A browser replaces a GET form's query with its fields: an action that
+    # spells the thing's own auto-submit URL pays the owner a field names.
+    thing = a_thing(copy)
+    page = copy / thing["page"]
+    remove_button(page)
+    owner = "user_id" if "user_id=" in thing["auto_submit_url"] else "owner"
+    fields = hidden_fields(thing["auto_submit_url"], **{owner: "mallory"})
+    action = html.escape(thing["auto_submit_url"])
+    form = f'<form action="{action}">{fields}<button>Flattr</button></form>'
+    replace_in(page, "</body>", f"{form}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert problem["problem"].endswith(
+        ": it sends another owner than the manifest's"
+    ), problem["problem"]
+    assert problem["expected"] == (
+        f"exactly one plain button with href {thing['auto_submit_url']}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("control", "unread"),
+    [
+        pytest.param(
+            '<select name="user_id"><option>mallory</option></select>',
+            "<select name='user_id'>, whose value the audit does not read",
+            id="select",
+        ),
+        pytest.param(
+            '<input type="email" name="user_id" value="m@example.org">',
+            "<input type='email' name='user_id'>, whose value the audit does not read",
+            id="email",
+        ),
+        # A browser sends what the first <legend> of a disabled fieldset
+        # holds, and no other control of it.
+        pytest.param(
+            '<fieldset disabled><legend><input name="user_id" value="m">'
+            "</legend></fieldset>",
+            "<input name='user_id'> stands in a <fieldset disabled>",
+            id="disabled-fieldset",
+        ),
+    ],
+)
+def test_a_form_whose_fields_the_audit_cannot_read_is_said(
+    copy, capsys, control, unread
+):
+    # What such a form sends is not known: it is no button to pass.
+    form = f'<form action="{AUTO_SUBMIT}">{control}<button>Flattr</button></form>'
+    replace_in(copy / "index.html", "</body>", f"{form}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert problem["problem"].startswith(
+        f"{FORM_WRITTEN} (<form action='{AUTO_SUBMIT}'>) sends what the audit "
+        f"cannot read: {unread}"
+    )
+
+
+def test_a_post_form_to_flattr_is_said_as_one_the_audit_cannot_read(copy, capsys):
+    # Its fields go in the request's body, its action's query as written.
+    form = (
+        f'<form method="POST" action="{html.escape(STRANGER)}">'
+        f"{STRANGER_FIELDS}<input type=submit></form>"
+    )
+    replace_in(copy / "index.html", "</body>", f"{form}</body>")
+    problem = the_one_problem(copy, capsys, "button-unknown")
+    assert (
+        "method='post' sends its fields ('url'...) in the request's body"
+        in (problem["problem"])
+    )
+
+
 def test_files_in_utf16_are_read_as_browsers_and_feed_readers_read_them(copy, capsys):
     # A page, feed or text file that opens with UTF-16's byte order mark
     # was read as UTF-8 (or skipped as binary): an address and a
