@@ -948,9 +948,11 @@ _NOT_IN_PUBLISHED_URL = lazy_regex(r'[\s\x00-\x1f\x7f-\x9f"<>\ud800-\udfff]')
 
 def check_thing_url(url: str, *, base: bool = False) -> str | None:
     """Why ``url`` cannot be an absolute URL the plugin publishes or stores
-    (the site's base, an og:image, a claim URL), or None when it can.
-    ``base``: ``url`` is a site's base with a "/" put after it, which the
-    value itself does not end with."""
+    (the site's base, an og:image, a claim URL), or None when it can: not
+    one holding a "\\" in its path, nor before it, which browsers read as
+    "/" (one in its query or fragment they keep). ``base``: ``url`` is a
+    site's base with a "/" put after it, which the value itself does not
+    end with."""
     if not isinstance(url, str) or not url.strip():
         return "is empty"
     found = _NOT_IN_PUBLISHED_URL.search(url)
@@ -958,7 +960,12 @@ def check_thing_url(url: str, *, base: bool = False) -> str | None:
         return _space_at_an_end(url[:-1] if base else url) or _unsafe_character(
             found[0]
         )
-    return _absolute_url_problem(url)
+    problem = _absolute_url_problem(url)
+    # One scan in C for the common URL (an og:image per article), which
+    # holds none; the path is split out only for one that does.
+    if problem is None and "\\" in url and "\\" in urlsplit(url).path:
+        return _BACKSLASH_IN_A_PATH
+    return problem
 
 
 def _space_at_an_end(url: str) -> str | None:
@@ -1014,11 +1021,19 @@ def check_pinned_url(url: str) -> str | None:
 # A browser reads a "\\" in an http(s) URL's path as "/" (WHATWG URL; not
 # in its query or fragment), and asks for another page: /old\two.html is
 # /old/two.html to it. A pin may name either file, escaped as the server
-# decodes it or in its folder.
-_BACKSLASH_IN_PATH = (
+# decodes it or in its folder; so may a site's base, an og:image or a
+# claim URL.
+_BACKSLASH_READ = (
     "holds the character '\\\\' in its path (browsers read it as '/', and "
-    "so another path): write it as %5C where the page's file name holds it, "
-    "or as '/' where the page is in that folder"
+    "so another path)"
+)
+_BACKSLASH_IN_PATH = (
+    f"{_BACKSLASH_READ}: write it as %5C where the page's file name holds "
+    "it, or as '/' where the page is in that folder"
+)
+_BACKSLASH_IN_A_PATH = (
+    f"{_BACKSLASH_READ}: write it as %5C where a file or folder name holds "
+    "it, or as '/' between folders"
 )
 
 

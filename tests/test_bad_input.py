@@ -1714,6 +1714,29 @@ IMAGE_CASES = [
         None,
         "metadata 'og_image' holds the control character '\\x7f'",
     ),
+    # A "/" to browsers in a path (WHATWG URL): they fetched
+    # https://cdn.example.net/images/c.png, an image nobody named.
+    (
+        {"og_image": "https://cdn.example.net/images\\c.png"},
+        None,
+        "metadata 'og_image' holds the character '\\\\' in its path (browsers "
+        "read it as '/', and so another path): write it as %5C where a file or "
+        "folder name holds it, or as '/' between folders: "
+        "'https://cdn.example.net/images\\\\c.png'; no og:image",
+    ),
+    # Relative, under the site URL: as browsers read it, images/cover.png.
+    (
+        {"og_image": "images\\cover.png"},
+        None,
+        "metadata 'og_image' holds the character '\\\\' in its path (browsers "
+        "read it as '/', and so another path)",
+    ),
+    # Browsers keep one in a query as it is.
+    (
+        {"og_image": "https://cdn.example.net/c.png?v=a\\b"},
+        "https://cdn.example.net/c.png?v=a\\b",
+        None,
+    ),
     # Taken from the site URL as a path, as before.
     ({"og_image": "images/cover.png"}, "/images/cover.png", None),
     ({"og_image": "/images/cover.png"}, "/images/cover.png", None),

@@ -710,6 +710,13 @@ def test_tags_hold_neither_comma_nor_semicolon():
         ("https://example.org/a%22b.png", True),
         # No page, feed or manifest can encode a lone surrogate.
         ("https://example.org/a\ud800.png", False),
+        # A "/" to browsers in a path (WHATWG URL): another address.
+        ("https://example.org/images\\cover.png", False),
+        ("https://example.org/blog\\/", False),
+        # Kept as it is in a query or fragment, and escaped in a path.
+        ("https://example.org/a.png?v=1\\2", True),
+        ("https://example.org/a.png#x\\y", True),
+        ("https://example.org/a%5Cb.png", True),
     ],
 )
 def test_thing_url_check(url, ok):

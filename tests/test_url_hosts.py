@@ -108,13 +108,18 @@ def test_only_host_names_browsers_read_as_written_are_accepted(check):
     assert [url for url, _ in REFUSED if check(url) is None] == []
 
 
-def test_a_backslash_in_the_path_is_no_host_names():
-    # The path's own: no host problem. A pin may not hold it there all the
-    # same, as browsers ask for another path (/a/b.html).
+IN_PATH = "holds the character '\\\\' in its path (browsers read it as '/'"
+
+
+def test_a_backslash_in_the_path_is_no_host_names_but_refused():
+    # The path's own: no host problem. Neither a pin nor a site's base, an
+    # og:image or a claim URL may hold it there all the same, as browsers
+    # ask for another path (/a/b.html).
     url = "https://example.org/a\\b.html"
-    assert check_thing_url(url) is None
-    assert check_pinned_url(url).startswith(
-        "holds the character '\\\\' in its path (browsers read it as '/'"
+    assert check_pinned_url(url).startswith(IN_PATH)
+    assert check_thing_url(url) == (
+        f"{IN_PATH}, and so another path): write it as %5C where a file or "
+        "folder name holds it, or as '/' between folders"
     )
 
 
@@ -133,6 +138,23 @@ def test_read_settings_names_flattr_siteurl_and_the_character(siteurl, says):
     (problem,) = problems
     assert problem.startswith(f"FLATTR_SITEURL is {siteurl.rstrip('/')!r}, ")
     assert says in problem
+
+
+@pytest.mark.parametrize("name", ["FLATTR_SITEURL", "SITEURL"])
+@pytest.mark.parametrize(
+    "siteurl", ["https://example.org/my\\blog", "https://e.org/a\\"]
+)
+def test_read_settings_refuses_a_site_url_whose_path_holds_a_backslash(name, siteurl):
+    # Taken, every thing URL was https://example.org/my\blog/..., which
+    # browsers ask for as https://example.org/my/blog/...: no page of the
+    # site, in the manifest, buttons, og:url and feeds.
+    settings, problems = read_settings({name: siteurl})
+    assert settings is None
+    assert problems == [
+        f"{name} is {siteurl!r}, which {IN_PATH}, and so another path): write "
+        "it as %5C where a file or folder name holds it, or as '/' between "
+        "folders"
+    ]
 
 
 def _messages(log, word: str) -> list[str]:

@@ -2432,6 +2432,12 @@ def test_a_json_body_sent_as_a_form_is_told_to_be_form_encoded(app, caplog, body
             "claim_url holds the character '\\\\' before its path: browsers read "
             "it as '/', and so another host name or path",
         ),
+        # Browsers ask for https://flattr.com/claim/1: another page.
+        (
+            "https://flattr.com/claim\\1",
+            "claim_url holds the character '\\\\' in its path (browsers read it "
+            "as '/', and so another path)",
+        ),
         (
             "https://flattr..com/claim/1",
             "claim_url has an empty label in its host name (a dot at its start, "
@@ -2439,7 +2445,7 @@ def test_a_json_body_sent_as_a_form_is_told_to_be_form_encoded(app, caplog, body
         ),
         ("ftp://flattr.com/claim/1", "claim_url must be an absolute http:// or "),
     ],
-    ids=["too long", "backslash", "empty label", "scheme"],
+    ids=["too long", "backslash", "backslash in path", "empty label", "scheme"],
 )
 def test_a_claim_url_refused_is_told_what_is_wrong_with_it(app, claim_url, error):
     # Each was "claim_url must be an absolute http(s) URL (...)": a URL too
