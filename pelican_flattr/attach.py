@@ -9,10 +9,11 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import string
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
@@ -30,7 +31,9 @@ from .author_keys import (
 )
 from .feeds import feed_key
 from .generator_contents import PAGE_LISTS, contents, published
+from .lazy_regex import lazy_regex
 from .manifest import MISSING, file_in_the_way, file_problem
+from .markup import without_dot_segments
 from .privacy import (
     fields_that_may_hold_addresses,
     hide_owner_addresses,
@@ -153,10 +156,15 @@ class _Attaching:
     # site's (``_main_sites_files_given_later``).
     files: Mapping[str, Any] | None
     files_later: Mapping[str, Any] | None
-    # Thing URL -> the content that has it.
+    # FLATTR_SITEURL + "/" when it is written as _comparable_url writes it,
+    # as nearly every site's is: a thing URL the build computes under it is
+    # then its own key in ``holders`` (see _url_key). None for any other.
+    comparable_site: str | None = None
+    # _url_key of a thing URL -> the content that has it.
     holders: dict[str, Any] = dataclasses.field(default_factory=dict)
-    # Thing URL -> the (content, thing) pairs that lost it to another, said
-    # at the end, against the one that keeps it once all are read.
+    # _url_key of a thing URL -> the (content, thing) pairs that lost it to
+    # another, said at the end, against the one that keeps it once all are
+    # read.
     lost_urls: dict[str, list[tuple[Any, ContentThing]]] = dataclasses.field(
         default_factory=dict
     )
@@ -201,9 +209,11 @@ def _start_attaching(
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
     url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
     later = state.other_sites.later_languages
+    base = f"{settings.siteurl}/"
     return _Attaching(
         state=state,
         settings=settings,
+        comparable_site=base if _comparable_url(base) == base else None,
         site_url=site_url,
         elsewhere=elsewhere,
         url_elsewhere=url_elsewhere,
@@ -645,19 +655,87 @@ def _takes_its_url(
     ``content`` (``_takes_shared_url``), its thing taken back and noted as
     displaced. The one that loses is noted, for ``_say_lost_urls``."""
     holders = attaching.holders
-    url = content_thing.url
-    holder = holders.setdefault(url, content)
+    key = _url_key(content_thing.url, attaching.comparable_site)
+    holder = holders.setdefault(key, content)
     if holder is content:
         return True
     held = (holder, holder.flattr)
     found = (content, content_thing)
     takes = _takes_shared_url(held, found, attaching.settings)
-    attaching.lost_urls.setdefault(url, []).append(held if takes else found)
+    attaching.lost_urls.setdefault(key, []).append(held if takes else found)
     if not takes:
         return False
-    holders[url] = content
+    holders[key] = content
     attaching.displaced.add(id(_displace(holder)))
     return True
+
+
+def _url_key(url: str, comparable_site: str | None) -> str:
+    """The key of thing URL ``url`` among the URLs the build has given
+    (``_comparable_url``): two URLs that name one address have one, so
+    that a pin spelling another article's URL otherwise (in capitals,
+    with ":443", "/./" or "%66") never takes it as its own.
+
+    Three scans in C for a URL the build computed under a FLATTR_SITEURL
+    written so already (``comparable_site``), which is its own key: most
+    content pins none. Only a pin, or a URL with an escape or a dot
+    segment, is read part by part."""
+    if (
+        comparable_site is not None
+        and url.startswith(comparable_site)
+        and "%" not in url
+        and "/." not in url
+    ):
+        return url
+    return _comparable_url(url)
+
+
+def _comparable_url(url: str) -> str:
+    """``url``, an absolute http(s) URL ``check_pinned_url`` takes, as one
+    address is written whichever way it is spelt: its scheme and host in
+    lower case, without the scheme's default port, its path's "." and ".."
+    segments resolved (as browsers resolve them), and the escapes of
+    unreserved characters and of text beyond ASCII decoded (``%66`` is
+    ``f``, which servers read alike; ``caf%C3%A9`` is ``café``, which
+    browsers send so), the others' hex digits in upper case.
+
+    For comparing alone: a thing keeps its URL as written, which Flattr
+    keys it on (the URL guard advises pinning an old URL as written)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address, which urlsplit gives without brackets
+        host = f"[{host}]"
+    port = parts.port
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host += f":{port}"
+    # What follows "scheme://host": a pin holds no "\\" before its path,
+    # where urlsplit and browsers would split it apart.
+    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    cut = min((at for at in map(rest.find, "?#") if at >= 0), default=len(rest))
+    path = without_dot_segments(_ESCAPE_RUN.sub(_read_escapes, rest[:cut]) or "/")
+    return f"{parts.scheme}://{host}{path}{_ESCAPE_RUN.sub(_read_escapes, rest[cut:])}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPE_RUN = lazy_regex("(?:%[0-9A-Fa-f]{2})+")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def _read_escapes(escapes: re.Match[str]) -> str:
+    """A run of ``escapes`` as ``_comparable_url`` writes it: those of
+    unreserved characters and of text beyond ASCII decoded, the others
+    with their hex digits in upper case (all of them, for bytes that are
+    not UTF-8 text)."""
+    try:
+        text = unquote(escapes[0], errors="strict")
+    except UnicodeDecodeError:
+        return escapes[0].upper()
+    return "".join(
+        character
+        if character in _UNRESERVED or not character.isascii()
+        else f"%{ord(character):02X}"
+        for character in text
+    )
 
 
 def _say_lost_urls(attaching: _Attaching) -> None:
@@ -670,14 +748,16 @@ def _say_lost_urls(attaching: _Attaching) -> None:
     for url, losers in attaching.lost_urls.items():
         keeper = attaching.holders[url]
         kept = (keeper, keeper.flattr)
-        # By reason, and by where their pin is written (a file, or an entry
-        # of EXTRA_PATH_METADATA): each group has one fix.
-        lost_by_why: dict[tuple[str, str | None], list[tuple[Any, ContentThing]]] = {}
+        # By reason, by where their pin is written (a file, or an entry of
+        # EXTRA_PATH_METADATA) and by how it is spelt: each group has one fix.
+        lost_by_why: dict[
+            tuple[str, str | None, str], list[tuple[Any, ContentThing]]
+        ] = {}
         for lost in losers:
             _, why = _shared_url_keeper(kept, lost, attaching.settings)
             pinned_by = given_by_setting(lost[0], PINNED_URL, lost[1].source)
-            lost_by_why.setdefault((why, pinned_by), []).append(lost)
-        for (why, _), lost_ones in lost_by_why.items():
+            lost_by_why.setdefault((why, pinned_by, lost[1].url), []).append(lost)
+        for (why, _, _), lost_ones in lost_by_why.items():
             if len(lost_ones) <= _SAID_ALONE or why == _OVERRIDES:
                 for lost in lost_ones:
                     build.report(_lost_url_problem(kept, [lost], why, attaching))
@@ -695,9 +775,13 @@ def _lost_url_problem(
     """What to say of the contents ``lost`` (one, or more than
     ``_SAID_ALONE``, each with its thing), which have no thing, as the
     thing of ``held`` has their thing URL, for reason ``why`` (see
-    ``_shared_url_keeper``)."""
+    ``_shared_url_keeper``). Their thing URL is spelt one way, which may
+    be another than the kept one's (``_url_key``)."""
     kept = held[1]
     url = kept.url
+    # Pinned as another spelling of it (_url_key), the kept URL is named too.
+    written = lost[0][1].url
+    shown = written if written == url else f"{written}, another spelling of {url}"
     sources = [content_thing.source for _, content_thing in lost]
     one = len(sources) == 1
     if one:
@@ -721,16 +805,16 @@ def _lost_url_problem(
             else f"change or remove the {PINNED_URL} of {setting}"
         )
         return (
-            f"{named}: {pin} pins {url}, the URL of {kept.source}'s own page, "
+            f"{named}: {pin} pins {shown}, the URL of {kept.source}'s own page, "
             f"which keeps that thing; Flattr keeps one thing per URL, so "
             f"{none_gets} ({fix})"
         )
     if why == _OVERRIDES:
         return _published_nowhere(named, kept.source, kept.page)
-    if url == own_thing_url(kept.content_url, attaching.settings):
+    if _is_own(kept, attaching.settings):
         what = (
-            f"its thing URL {url} is also the URL of {kept.source}'s page, which "
-            f"keeps that thing ({why})"
+            f"its thing URL {shown}{',' if shown != url else ''} is also the URL "
+            f"of {kept.source}'s page, which keeps that thing ({why})"
         )
         fix = (
             f"give one of them another slug or URL, or pin a different {PINNED_URL}"
@@ -738,7 +822,7 @@ def _lost_url_problem(
             else f"give each of these another slug or URL, or a {PINNED_URL} of its own"
         )
     else:
-        what = f"{pin} pins {url}, which {kept.source} pins too and keeps ({why})"
+        what = f"{pin} pins {shown}, which {kept.source} pins too and keeps ({why})"
         # Changing one of many leaves the others without a button.
         if setting is not None and setting == given_by_setting(
             held[0], PINNED_URL, kept.source
@@ -1135,10 +1219,7 @@ def _shared_url_keeper(
     which a new article comes first and would take the thing of an older
     one.
     """
-    one_own, other_own = (
-        thing.url == own_thing_url(thing.content_url, settings)
-        for _, thing in (one, other)
-    )
+    one_own, other_own = (_is_own(thing, settings) for _, thing in (one, other))
     if one_own != other_own:
         return (one if one_own else other), _OWN_PAGE
     overriding = _overriding(one, other) if one_own else None
@@ -1146,6 +1227,15 @@ def _shared_url_keeper(
         return overriding, _OVERRIDES
     keeper, _, why = _earlier(one, other)
     return keeper, why
+
+
+def _is_own(content_thing: ContentThing, settings: FlattrSettings) -> bool:
+    """Whether the thing URL of ``content_thing`` is its own page's, as the
+    build computes it, or pinned as another spelling of it (``_url_key``),
+    which names that page all the same. Asked of two contents with one
+    thing URL alone."""
+    url, own = content_thing.url, own_thing_url(content_thing.content_url, settings)
+    return url == own or _comparable_url(url) == _comparable_url(own)
 
 
 def _overriding(

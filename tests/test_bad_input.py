@@ -1123,6 +1123,20 @@ def _dated(text: str, date: str) -> str:
     return text.replace("Date: 2024-03-01 10:00", f"Date: {date}")
 
 
+_TWO_AUTHORS = {"Alice": "alice_flattrs", "Bob Builder": "twitter:user:id:783214"}
+
+
+def _pinning_anothers_url(pinned: str, pinner_date: str) -> dict[str, str]:
+    """Alice's a.md, whose own page is solder-basics.html, and Bob's
+    extra.md, dated ``pinner_date``, which pins ``pinned``."""
+    return {
+        "a.md": _dated(article("Solder basics", "Alice"), "2024-01-01"),
+        "extra.md": _dated(
+            article("Extra article", "Bob Builder", flattr_url=pinned), pinner_date
+        ),
+    }
+
+
 @pytest.mark.parametrize(
     # Dated after the first article, the one that pins comes first in
     # Pelican's order (newest first); dated before it, second.
@@ -1135,14 +1149,10 @@ def test_a_pin_of_another_articles_url_never_takes_its_thing(
     import feedparser
 
     taken = f"{SITEURL}/solder-basics.html"
-    files = {
-        "a.md": _dated(article("Solder basics", "Alice"), "2024-01-01"),
-        "extra.md": _dated(
-            article("Extra article", "Bob Builder", flattr_url=taken), pinner_date
-        ),
-    }
-    authors = {"Alice": "alice_flattrs", "Bob Builder": "twitter:user:id:783214"}
-    output = site(files, FLATTR_AUTHORS=authors, FEED_ALL_ATOM="feeds/all.atom.xml")
+    files = _pinning_anothers_url(taken, pinner_date)
+    output = site(
+        files, FLATTR_AUTHORS=_TWO_AUTHORS, FEED_ALL_ATOM="feeds/all.atom.xml"
+    )
     things = manifest_things(output)
     assert set(things) == {"a.md"}
     assert (things["a.md"]["url"], things["a.md"]["owner"]["value"]) == (
@@ -1168,6 +1178,116 @@ def test_a_pin_of_another_articles_url_never_takes_its_thing(
     (link,) = links["Solder basics"]
     query = parse_qs(urlsplit(link).query)
     assert (query["url"], query["user_id"]) == ([taken], ["alice_flattrs"])
+
+
+@pytest.mark.parametrize(
+    "pinned",
+    [
+        f"{SITEURL}/./solder-basics.html",
+        f"{SITEURL}/drafts/../solder-basics.html",
+        f"{SITEURL}/%2e/solder-basics.html",
+        "HTTPS://BLOG.EXAMPLE.ORG/solder-basics.html",
+        f"{SITEURL}:443/solder-basics.html",
+        # Escapes of unreserved characters, which servers decode.
+        f"{SITEURL}/%73older%2Dbasics.html",
+    ],
+)
+def test_a_pin_spelling_another_articles_url_otherwise_never_takes_it(
+    site, flattr_log, pinned
+):
+    # Compared as written, each was a thing URL of its own: two things on
+    # the site, and extra.md's button, og:url and payment link named
+    # a.md's page, for Bob to be paid for Alice's article.
+    taken = f"{SITEURL}/solder-basics.html"
+    # Dated earlier: between two pins, extra.md would keep the URL.
+    output = site(
+        _pinning_anothers_url(pinned, "2023-12-01"), FLATTR_AUTHORS=_TWO_AUTHORS
+    )
+    things = manifest_things(output)
+    assert set(things) == {"a.md"}
+    assert things["a.md"]["url"] == taken
+    assert flattr_buttons(page(output / "extra-article.html")) == []
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: extra.md: metadata 'flattr_url' pins {pinned}, another "
+        f"spelling of {taken}, the URL of a.md's own page, which keeps that "
+        "thing; Flattr keeps one thing per URL, so extra.md gets no Flattr "
+        "button (pin a different flattr_url, or remove it)"
+    ]
+
+
+def test_two_pins_of_one_url_spelt_otherwise_are_not_both_kept(site, flattr_log):
+    # The one that keeps it keeps its pin as written: Flattr keys its thing
+    # on it, and the URL guard advises pinning an old URL so.
+    kept = "HTTPS://Blog.Example.ORG:443/the-one-url/"
+    other = f"{SITEURL}/./the-%6Fne-url/"
+    files = {
+        "first.md": _dated(article("First", "Alice", flattr_url=kept), "2024-01-01"),
+        "second.md": _dated(article("Second", "Alice", flattr_url=other), "2024-02-01"),
+    }
+    output = site(files, FLATTR_AUTHORS=_TWO_AUTHORS)
+    assert {
+        source: thing["url"] for source, thing in manifest_things(output).items()
+    } == {"first.md": kept}
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: second.md: metadata 'flattr_url' pins {other}, another "
+        f"spelling of {kept}, which first.md pins too and keeps (dated earlier); "
+        "Flattr keeps one thing per URL, so second.md gets no Flattr button "
+        "(change the flattr_url of one of them)"
+    ]
+
+
+def test_a_pin_of_its_own_page_spelt_otherwise_keeps_it_from_another_pin(
+    site, flattr_log
+):
+    # a.md pins its own page's URL as an earlier build published it: the
+    # thing is its own, whichever is dated earlier.
+    own = "https://BLOG.example.org/solder-basics.html"
+    taken = f"{SITEURL}/solder-basics.html"
+    files = {
+        "a.md": _dated(article("Solder basics", "Alice", flattr_url=own), "2024-01-01"),
+        "extra.md": _dated(
+            article("Extra article", "Bob Builder", flattr_url=taken), "2023-12-01"
+        ),
+        "b.md": article("Own spelling", "Alice", flattr_url=f"{SITEURL}:443/b.html"),
+    }
+    output = site(files, FLATTR_AUTHORS=_TWO_AUTHORS)
+    assert {
+        source: thing["url"] for source, thing in manifest_things(output).items()
+    } == {
+        "a.md": own,
+        "b.md": f"{SITEURL}:443/b.html",
+    }
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: extra.md: metadata 'flattr_url' pins {taken}, another "
+        f"spelling of {own}, the URL of a.md's own page, which keeps that "
+        "thing; Flattr keeps one thing per URL, so extra.md gets no Flattr "
+        "button (pin a different flattr_url, or remove it)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "taken"),
+    [
+        # Every thing URL the build computes is spelt otherwise than a pin.
+        ({"SITEURL": "https://Blog.Example.org:443"}, "https://Blog.Example.org:443"),
+        ({"ARTICLE_URL": "./{slug}.html"}, f"{SITEURL}/."),
+    ],
+)
+def test_a_pin_of_a_computed_url_spelt_otherwise_never_takes_it(
+    site, flattr_log, settings, taken
+):
+    taken += "/solder-basics.html"
+    pinned = f"{SITEURL}/solder-basics.html"
+    files = _pinning_anothers_url(pinned, "2023-12-01")
+    output = site(files, FLATTR_AUTHORS=_TWO_AUTHORS, **settings)
+    assert {s: thing["url"] for s, thing in manifest_things(output).items()} == {
+        "a.md": taken
+    }
+    (error,) = _errors(flattr_log)
+    assert error.startswith(
+        f"pelican-flattr: extra.md: metadata 'flattr_url' pins {pinned}, another "
+        f"spelling of {taken}, the URL of a.md's own page, which keeps that thing"
+    )
 
 
 def _foreign_pin(source: str, url: str, host: str, site_host: str) -> str:
