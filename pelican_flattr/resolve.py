@@ -309,8 +309,11 @@ def fields_read_as_text(html: str) -> list[tuple[str, str, str]]:
     writes one, is text, shown on the page, and the start of the thing's
     description.
 
-    Only paragraphs of fields alone: prose that names a field, and a code
-    block or a quotation that shows a header (an article about the
+    Paragraphs of fields alone, and the field lines that open a paragraph
+    of text, each with a value of one word ("Flattr_owner:
+    partner:ns:1", a line break and then the text: Markdown joins them):
+    prose that names a field ("Flattr_owner: names the owner."), and a
+    code block or a quotation that shows a header (an article about the
     plugin's fields), are the author's text. A name written as
     reStructuredText writes it keeps its colons (``:flattr_owner:``).
     "Flattr: ..." is the opt-out only with a yes or no after it.
@@ -325,9 +328,10 @@ def fields_read_as_text(html: str) -> list[tuple[str, str, str]]:
     at = 0
     while paragraph := _LEADING_PARAGRAPH.match(head, at):
         lines = [_field_line(line) for line in paragraph[1].split("\n")]
-        if not all(lines):
-            break
-        for colon, name, value in (line.groups() for line in lines if line):
+        text_follows = not all(lines)
+        if text_follows:
+            lines = _fields_before_text(lines)
+        for colon, name, value in (line.groups() for line in lines):
             meant = name.lower()
             if " " in name:
                 meant = meant.replace(" ", "_")
@@ -340,8 +344,26 @@ def fields_read_as_text(html: str) -> list[tuple[str, str, str]]:
             if "_" not in name and "-" not in name and not reads_as_switch(value or ""):
                 continue
             found.append((f"{colon}{name}{colon}", meant, value or ""))
+        if text_follows:
+            break
         at = paragraph.end()
     return found
+
+
+def _fields_before_text(
+    lines: list[re.Match[str] | None],
+) -> list[re.Match[str]]:
+    """The field lines that open a paragraph whose ``lines`` (each read
+    as a field, or None) go on as text, while each value is one word:
+    "Flattr_owner: partner:ns:1" is a field written after the header's
+    blank line, "Flattr_owner: names the owner." the start of a
+    sentence."""
+    fields = []
+    for line in lines:
+        if line is None or len((line[3] or "").split()) != 1:
+            break
+        fields.append(line)
+    return fields
 
 
 def field_read_as_text_message(written: str, meant: str, source_path: str) -> str:

@@ -485,6 +485,40 @@ def test_fields_read_as_text_are_found_past_a_first_paragraph_of_fields(
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("Flattr_owner: partner:hackspace:77\nThe text starts here.\n", ["owner"]),
+        (
+            "Flattr_owner: email:carol@example.org\nFlattr: no\nThe text.\n",
+            ["owner", ""],
+        ),
+        # A field after the first line of text is the text's.
+        ("The text starts here.\nFlattr_owner: partner:hackspace:77\n", []),
+        ("Flattr_tags: solder, tools\nThe text starts here.\n", []),
+    ],
+    ids=["owner", "owner-address-and-opt-out", "after-text", "value-of-words"],
+)
+def test_fields_that_open_a_paragraph_of_text_are_read_as_text(
+    site, flattr_log, text, fields
+):
+    # Markdown joins a field written after the header's blank line with the
+    # text's first line: the field was dropped without a word, the article
+    # paid its author's owner and the line opened its description.
+    site(
+        {"m.md": HEAD.format(title="Stray") + "\n" + text},
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    said = _said(flattr_log, "as text")
+    assert said == [
+        f"pelican-flattr: m.md: the text starts with a Flattr{'_' if field else ''}"
+        f"{field} line, which Pelican read as text, not as a field: put it in the "
+        "header, with no blank line before it"
+        for field in fields
+    ]
+    assert not [line for line in flattr_log.text if "carol@" in line]
+
+
 def test_a_field_read_as_text_in_an_html_file_is_told_the_meta_tag(site, flattr_log):
     # Told "put it in the header": an HTML file's fields are <meta> tags.
     page = (
