@@ -593,6 +593,7 @@ def run_requests(
     advance: Callable[[int, int], None] = lambda done, total: None,
     on_retry: Callable[[int, str], None] | None = None,
     token_from: str = f"{TOKEN_ENV} or --token",
+    on_interrupt: Callable[[frozenset[Request]], None] = lambda held: None,
 ) -> list[Outcome]:
     """Send each request in turn; without a client, say what would be sent.
 
@@ -611,7 +612,9 @@ def run_requests(
     success that Ctrl-C (or SIGTERM) interrupted as it was being recorded
     or reported is given before the interrupt goes on, even when
     ``on_outcome`` already had it: it must keep the first it gets of a
-    request.
+    request. On Ctrl-C, a batch then gives ``on_interrupt`` those of the
+    requests not reached yet that the store holds: they are ``already
+    verified``, not left to send.
     """
     outcomes: list[Outcome] = []
     stopped = ""
@@ -629,7 +632,7 @@ def run_requests(
                 # Looked up after a stop too: an identity the store holds is
                 # not left to send, and listing it "not sent" made a refusal
                 # at the last one left exit 3 ("run again") on every rerun.
-                outcome = Outcome(request, "already verified", "recorded in the store")
+                outcome = _already_verified(request)
             elif stopped:
                 outcome = Outcome(request, "not sent", stopped)
             elif client is None:
@@ -661,8 +664,36 @@ def run_requests(
             if not outcomes or outcomes[-1].request is not unreported:
                 outcomes.append(late)
             on_outcome(late)
+        elif outcomes:
+            # Ctrl-C may have come before on_outcome had the last outcome
+            # (an identity the store holds, above all): it keeps the first.
+            on_outcome(outcomes[-1])
+        if batch and connection is not None:
+            # Looked up as the loop would have: the identities the store
+            # holds were listed "not sent" after Ctrl-C, as if a rerun
+            # would send them.
+            on_interrupt(_held(connection, requests[len(outcomes) :], api_url))
         raise
     return outcomes
+
+
+def _already_verified(request: Request) -> Outcome:
+    """The outcome of a batch's ``request`` that the store holds."""
+    return Outcome(request, "already verified", "recorded in the store")
+
+
+def _held(
+    connection: sqlite3.Connection, requests: Sequence[Request], api_url: str
+) -> frozenset[Request]:
+    """Those of ``requests`` the store holds verified by the API at
+    ``api_url``; none when it cannot be read (they are then said to be
+    left to send, and a rerun skips them all the same)."""
+    try:
+        return frozenset(
+            request for request in requests if is_recorded(connection, request, api_url)
+        )
+    except sqlite3.Error:
+        return frozenset()
 
 
 def _send(
@@ -1157,6 +1188,7 @@ def _verify(args: argparse.Namespace, report: _Report) -> int:
                 advance=advance,
                 on_retry=report.retrying,
                 token_from=report.token_source or TOKEN_ENV,
+                on_interrupt=report.held_at_interrupt,
             )
     except NotRecorded as failure:
         return report.stopped_by_store(
@@ -1283,6 +1315,9 @@ class _Report:
         # prints a second document.
         self.started = False
         self.printed = False
+        # The requests not done when Ctrl-C came that the store holds: an
+        # interrupt lists them as already verified, not left to send.
+        self.held: frozenset[Request] = frozenset()
 
     @property
     def shown_store(self) -> str:
@@ -1361,6 +1396,11 @@ class _Report:
         if not self.args.quiet:
             _say(f"pelican-flattr: {problem}; trying again at {local_time(when)}")
 
+    def held_at_interrupt(self, held: frozenset[Request]) -> None:
+        """Take ``held``, the requests not done when Ctrl-C came that the
+        store holds, for what ``interrupted`` says is left."""
+        self.held = held
+
     def interrupted(self, status: int) -> None:
         """Say what was done; with --json, still print the document (with
         ``"interrupted": true`` and the exit status ``status``: 130 after
@@ -1368,6 +1408,7 @@ class _Report:
 
         verified = [outcome for outcome in self.done if outcome.status == "verified"]
         missing = [o.request.identity for o in verified if o.unrecorded]
+        left = [self._left(request) for request in self.plan.requests[len(self.done) :]]
         if not self.started:
             # Reading FILE or opening the store: no request was made yet.
             said = "pelican-flattr: verify: interrupted before anything was sent"
@@ -1376,27 +1417,30 @@ class _Report:
                 f"pelican-flattr: stopped after {len(verified)} new "
                 f"verifications, {len(verified) - len(missing)} recorded in "
                 f"{self.shown_store}; {', '.join(missing)} verified at Flattr but not "
-                "recorded, so a rerun sends it again (harmless); run the same "
-                "command again to resume"
+                "recorded, so a rerun sends it again (harmless); "
+                + _resuming(left, sending=True)
             )
         else:
             said = (
                 f"pelican-flattr: stopped after {len(verified)} new "
-                f"verifications, each recorded in {self.shown_store}; run the same "
-                "command again to resume"
+                f"verifications, each recorded in {self.shown_store}; "
+                + _resuming(left, sending=False)
             )
         _say(said)
         if self.args.json and not self.printed:
             # The identities not done are listed, as a run the store
             # stopped lists them: a script reads what is left to send
             # (the one in flight too: a rerun sends it again, harmlessly).
-            left = self.plan.requests[len(self.done) :]
-            reason = "not sent: the run was interrupted first"
-            document = self._document(
-                [*self.done, *(Outcome(r, "not sent", reason) for r in left)], status
-            )
+            document = self._document([*self.done, *left], status)
             document["interrupted"] = True
             self._print_json(document)
+
+    def _left(self, request: Request) -> Outcome:
+        """The outcome of ``request``, not done when Ctrl-C came: already
+        verified when the store holds it, as a rerun would find it."""
+        if request in self.held:
+            return _already_verified(request)
+        return Outcome(request, "not sent", "not sent: the run was interrupted first")
 
     # at the end
 
@@ -1594,6 +1638,25 @@ def _is_problem(outcome: Outcome) -> bool:
     return outcome.status in ("refused", "not reached", "not sent") or (
         outcome.unrecorded
     )
+
+
+def _resuming(left: Sequence[Outcome], sending: bool) -> str:
+    """What an interrupted run says of resuming, given the outcomes of the
+    identities ``left``: whether a rerun has any to send (it does when
+    ``sending``, a success not recorded), and how many the store holds."""
+    held = sum(1 for outcome in left if outcome.status == "already verified")
+    noun = "identity" if len(left) == 1 else "identities"
+    if sending or held < len(left):
+        said = "run the same command again to resume"
+        if held:
+            said += (
+                f" (the store already holds {held} of the {len(left)} {noun} "
+                "left, which it skips)"
+            )
+        return said
+    if held:
+        return f"nothing is left to send (the store holds the {held} {noun} left)"
+    return "nothing is left to send"
 
 
 # What the exit status of a failed run means, as its line on stderr says.

@@ -1894,6 +1894,70 @@ def test_sigterm_mid_batch_stops_it_as_ctrl_c_does_with_143(tmp_path):
     assert recorded(store) == [("partner:ns:1", "alice"), ("partner:ns:2", "alice")]
 
 
+def record_earlier(store: Path, api_url: str, identities: list[str]) -> None:
+    """Record alice's ``identities`` in ``store`` as verified by the API at
+    ``api_url``, as an earlier run did, without a request the stub counts."""
+    from pelican_flattr.store import open_store
+
+    with contextlib.closing(open_store(store)) as connection:
+        for identity in identities:
+            request = verify.Request(identity, "alice", "an earlier run")
+            verify.record(connection, request, START, verify.recorded_api(api_url))
+
+
+@pytest.mark.parametrize("options", [["--json"], []])
+def test_ctrl_c_mid_batch_reports_what_the_store_holds_as_already_verified(
+    tmp_path, options
+):
+    # An earlier run recorded partner:ns:4 and 5: after Ctrl-C they were
+    # listed "not sent", as if a rerun would send them, where the run that
+    # Flattr stops lists them "already verified".
+    store = tmp_path / "store.sqlite3"
+    csv_path = write_csv(
+        tmp_path / "p.csv", [("alice", f"partner:ns:{n}") for n in range(1, 6)]
+    )
+    with FlattrApiStub(slow_seconds=60) as stub:
+        record_earlier(store, stub.url, ["partner:ns:4", "partner:ns:5"])
+        stub.script("slow", identity="partner:ns:3")
+        process = subprocess.Popen(
+            [
+                str(SCRIPT), "verify", "--from", str(csv_path), "--api-url",
+                stub.url, "--store", str(store), *options,
+            ],
+            env=script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            # A shell may start background jobs with SIGINT ignored, and
+            # Python keeps it ignored; the operator's Ctrl-C is what we test.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )  # fmt: skip
+        out, err = signalled_at_third_request(process, stub, signal.SIGINT)
+    assert process.returncode == verify.EXIT_INTERRUPTED, out + err
+    assert "Traceback" not in err
+    # Said alike for people: two left to skip, one (in flight) to send.
+    assert (
+        f"stopped after 2 new verifications, each recorded in {store}; run the "
+        "same command again to resume (the store already holds 2 of the 3 "
+        "identities left, which it skips)"
+    ) in err
+    if options:
+        document = json.loads(out)
+        assert document["interrupted"] is True
+        assert [
+            (r["identity"], r["outcome"], r["message"]) for r in document["results"]
+        ] == [
+            ("partner:ns:1", "verified", ""),
+            ("partner:ns:2", "verified", ""),
+            ("partner:ns:3", "not sent", INTERRUPTED_FIRST),
+            ("partner:ns:4", "already verified", "recorded in the store"),
+            ("partner:ns:5", "already verified", "recorded in the store"),
+        ]
+    assert stub.identities() == ["partner:ns:1", "partner:ns:2", "partner:ns:3"]
+    assert len(recorded(store)) == 4
+
+
 @pytest.mark.parametrize("planted", ["link", "fifo"])
 def test_a_lock_file_planted_beside_the_store_is_never_followed_or_waited_on(
     tmp_path, planted
@@ -2511,6 +2575,72 @@ def test_an_interrupted_json_run_still_prints_its_document(
         ("not sent", INTERRUPTED_FIRST),
     ]
     assert "stopped after 1 new verifications" in err
+
+
+@pytest.mark.parametrize("where", ["store", "report"])
+@pytest.mark.parametrize("options", [["--json"], []])
+def test_ctrl_c_before_the_identities_the_store_holds_leaves_nothing_to_send(
+    stub, capsys, tmp_path, monkeypatch, where, options
+):
+    # Ctrl-C as the store was consulted for partner:ns:2, or as its
+    # "already verified" was being reported: it and partner:ns:3, both
+    # recorded by an earlier run, were listed "not sent", and people told
+    # to run the command again, which had nothing left to send.
+    first = write_csv(
+        tmp_path / "first.csv", [("bob", "partner:ns:2"), ("carol", "partner:ns:3")]
+    )
+    assert run(capsys, "--from", str(first), "--api-url", stub.url)[0] == 0
+    rows = [
+        ("alice", "partner:ns:1"),
+        ("bob", "partner:ns:2"),
+        ("carol", "partner:ns:3"),
+    ]
+    csv_path = write_csv(tmp_path / "p.csv", rows)
+    pressed = []
+
+    def ctrl_c_once(identity: str) -> None:
+        if identity == "partner:ns:2" and not pressed:
+            pressed.append(identity)
+            raise KeyboardInterrupt
+
+    if where == "store":
+        looked_up = verify.is_recorded
+
+        def is_recorded(connection, request, api_url):
+            ctrl_c_once(request.identity)
+            return looked_up(connection, request, api_url)
+
+        monkeypatch.setattr(verify, "is_recorded", is_recorded)
+    else:
+        reported = verify._Report.outcome
+
+        def outcome(self, outcome):
+            ctrl_c_once(outcome.request.identity)
+            reported(self, outcome)
+
+        monkeypatch.setattr(verify._Report, "outcome", outcome)
+    status, out, err = run(
+        capsys, "--from", str(csv_path), "--api-url", stub.url, *options
+    )
+    assert pressed and status == verify.EXIT_INTERRUPTED, err
+    store = tmp_path / "flattr-store.sqlite3"
+    # Reported, partner:ns:2 is done, no longer left.
+    held = "2 identities" if where == "store" else "1 identity"
+    assert (
+        f"stopped after 1 new verifications, each recorded in {store}; nothing is "
+        f"left to send (the store holds the {held} left)"
+    ) in err
+    if options:
+        document = json.loads(out)
+        assert document["interrupted"] is True
+        assert [(r["identity"], r["outcome"]) for r in document["results"]] == [
+            ("partner:ns:1", "verified"),
+            ("partner:ns:2", "already verified"),
+            ("partner:ns:3", "already verified"),
+        ]
+    elif where == "report":  # its line, which people read as it comes
+        assert "already verified  partner:ns:2 -> bob" in out
+    assert stub.identities() == ["partner:ns:2", "partner:ns:3", "partner:ns:1"]
 
 
 def test_ctrl_c_while_reading_from_still_prints_the_json_document(
