@@ -210,16 +210,36 @@ def _read_baseline(
     # the text it is given, which lacks the entries' lines.
     skeleton_numbers: list[int] = []
     number = entries_on_lines = 0
+    # The skeleton loses the commas of the entries' lines, so they are
+    # checked as it goes: two entries' lines with no comma between them
+    # were read as sound. ``before`` is the last character of the last line
+    # not blank, ``after_entry`` whether that line was an entry's, and
+    # ``odd_commas`` whether a comma seemed missing or one too many: then
+    # the file is read whole, which says where, or finds it sound after all
+    # (a comma laid out on a line of its own).
+    before = ""
+    after_entry = odd_commas = False
     try:
         # "utf-8-sig": an editor may save UTF-8 with a byte order mark,
         # which json refuses, and the baseline would be moved aside.
         with path.open(encoding="utf-8-sig") as stream:
             for number, line in enumerate(stream, 1):
-                text = line.rstrip().removesuffix(",")
+                stripped = line.rstrip()
+                text = stripped.removesuffix(",")
                 if not (text.startswith("    {") and text.endswith("}")):
+                    if stripped:  # a blank line says nothing of commas
+                        if after_entry and not _may_follow_entry(text, before == ","):
+                            odd_commas = True
+                        before = stripped[-1]
+                        after_entry = False
                     skeleton.append(line)
                     skeleton_numbers.append(number)
                     continue
+                # An item of the list follows its "[" or a comma.
+                if before != "," and before != "[":
+                    odd_commas = True
+                before = stripped[-1]
+                after_entry = True
                 try:
                     entry = json.loads(text)
                 except json.JSONDecodeError as error:
@@ -250,12 +270,15 @@ def _read_baseline(
             # lines of their own), the rest keeps the comma after such a
             # line: the whole file is read as one document.
             document = None
-        if document is None or (
-            entries_on_lines and _document_problem(document) is not None
+        if (
+            document is None
+            or odd_commas
+            or (entries_on_lines and _document_problem(document) is not None)
         ):
-            # Read whole, its errors name the file's own lines, and a
-            # damaged entry its index among all of them. What the lines
-            # gave is taken again from the document, once.
+            # Read whole, its errors name the file's own lines (a comma
+            # missing: "Expecting ',' delimiter"), and a damaged entry its
+            # index among all of them. What the lines gave is taken again
+            # from the document, once.
             document = _whole_baseline(path)
             noted.clear()
             if sources is not None:
@@ -288,6 +311,13 @@ def _read_baseline(
     if sources is not None:
         sources.update(thing["source"] for thing in things if not released(thing))
     return noted
+
+
+def _may_follow_entry(text: str, comma: bool) -> bool:
+    """Whether ``text``, the first line not blank after an entry's line,
+    may follow it as far as commas go: the end of the list ("]") when the
+    entry had no ``comma`` after it, anything else when it had one."""
+    return comma != text.lstrip().startswith("]")
 
 
 def _whole_baseline(path: Path) -> object:

@@ -2570,6 +2570,55 @@ def test_a_damaged_baseline_is_reported_at_its_line(tmp_path, line, says):
     assert str(raised.value) == f"{path}: {says}"
 
 
+def _without_comma(lines, index):
+    return lines[index].replace("},", "}")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # The comma between two entries' lines: each entry read as sound,
+        # the file was taken though json refuses it.
+        lambda lines: [*lines[:3], _without_comma(lines, 3), *lines[4:]],
+        lambda lines: [*lines[:4], _without_comma(lines, 4), *lines[5:]],
+        # So too with a blank line between them, or one wrapped by hand.
+        lambda lines: [*lines[:3], _without_comma(lines, 3), "", *lines[4:]],
+        lambda lines: [
+            *lines[:3],
+            _without_comma(lines, 3).replace(', "source"', ',\n      "source"'),
+            *lines[4:],
+        ],
+        # One too many, after the last entry.
+        lambda lines: [*lines[:5], lines[5] + ",", *lines[6:]],
+    ],
+    ids=["first", "second", "blank-line", "wrapped", "after-the-last"],
+)
+def test_a_baseline_with_a_comma_missing_or_too_many_is_refused(tmp_path, damage):
+    path = tmp_path / "baseline.json"
+    entries = [baseline_entry(f"https://x.example/{n}", f"{n}.md", "o") for n in "abc"]
+    write_baseline(path, entries)
+    lines = path.read_text().splitlines()
+    assert [line.endswith("},") for line in lines[3:6]] == [True, True, False]
+    path.write_text("\n".join(damage(lines)) + "\n")
+    # Refused where json refuses the file, at its line.
+    with pytest.raises(json.JSONDecodeError) as refused:
+        json.loads(path.read_text())
+    said = f"line {refused.value.lineno}, column {refused.value.colno}"
+    with pytest.raises(BaselineError) as raised:
+        load_baseline(path)
+    assert str(raised.value) == (
+        f"{path}: not a readable baseline ({said}: {refused.value.msg})"
+    )
+    sources = {"other.md"}
+    with pytest.raises(BaselineError):
+        load_baseline(path, sources=sources)
+    assert sources == {"other.md"}
+    # Repaired by hand, its commas where json takes them, it is read.
+    lines[3:6] = [lines[3].rstrip(","), "    ,", lines[4], "", lines[5]]
+    path.write_text("\n".join(lines) + "\n")
+    assert load_baseline(path) == entries
+
+
 @pytest.mark.parametrize("version", ["true", "1.0", "2", '"1"'])
 def test_a_baseline_of_another_version_is_refused(tmp_path, version):
     # True == 1 in Python, and 1.0 == 1: each was read as version 1.
@@ -2773,6 +2822,28 @@ def test_a_baseline_cut_off_mid_entry_tells_the_build_nothing(tmp_path, flattr_l
     aside.replace(baseline)
     build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
     assert len(owner_lines(flattr_log)) == 1
+
+
+def test_a_baseline_missing_a_comma_between_entries_tells_the_build_nothing(
+    tmp_path, flattr_log
+):
+    # Read a line at a time, it was taken as sound: the owner change of its
+    # first entry said, its released entry carried on, and the file kept,
+    # though json, and any other reader of it, refuses it.
+    baseline, lines = _baseline_with_findings(tmp_path)
+    assert lines[3].endswith("},\n") and lines[4].startswith("    {")
+    damaged = "".join([*lines[:3], lines[3].replace("},", "}"), *lines[4:]])
+    baseline.write_text(damaged)
+    build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    aside = baseline.with_name("url-baseline.json.unreadable")
+    assert aside.read_text() == damaged
+    assert any(
+        "not a readable baseline (line 5, column 5: Expecting ',' delimiter)" in m
+        and "started a new baseline" in m
+        for _, m in said_with(flattr_log, str(aside))
+    )
+    assert owner_lines(flattr_log) == []
+    assert _released_in(baseline) == []
 
 
 # A URL that passes to another source passes its flattrs with it.
