@@ -19,6 +19,7 @@ from . import build
 from .author_keys import warn_about_unknown_authors
 from .files import is_empty_file
 from .manifest import (
+    damaged_manifest,
     not_a_manifest,
     why_unwritten,
     write_atomically,
@@ -159,12 +160,23 @@ def write_manifest(settings: FlattrSettings) -> None:
         # Only a manifest is replaced: FLATTR_MANIFEST may name an article,
         # the settings file or a page this build wrote, by mistake. An
         # empty file is one made for the first build, behind a link
-        # (``link_refused``).
+        # (``link_refused``); one that a copy or a full disk cut short is
+        # the plugin's too, and was refused by every build after.
         made_for_it = os.path.islink(path) and is_empty_file(path)
         in_the_way = None if made_for_it else not_a_manifest(path)
+        damaged = None if in_the_way is None else damaged_manifest(path)
+        if damaged is not None:
+            in_the_way = None
         if in_the_way is None:
             write_atomically(path, chunks)
             state.progress.manifests_written.append(path)
+            if damaged is not None:
+                logger.warning(
+                    "pelican-flattr: FLATTR_MANIFEST: %s was %s: this build's "
+                    "manifest replaced it",
+                    path,
+                    damaged,
+                )
     except OSError as error:
         build.report(
             f"FLATTR_MANIFEST: cannot write {path}: {why_unwritten(error, path)}"

@@ -28,7 +28,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
-from .files import NAME_MAX, cut_name
+from .files import NAME_MAX, cut_name, is_empty_file
 from .lazy_regex import lazy_regex
 from .resolve import ContentThing
 from .settings import MANIFEST_NAME
@@ -405,6 +405,57 @@ def not_a_manifest(path: Path) -> str | None:
     return not_a_file_of(path, "schema_version", "a pelican-flattr manifest")
 
 
+def damaged_manifest(path: Path) -> str | None:
+    """What is at ``path`` when it is a manifest of this plugin's cut short
+    before its opening was whole, which a build replaces rather than keeps
+    as another's file: "an empty manifest (0 bytes)", an empty file under a
+    name that ends in ``.json`` (a copy or a full disk cut it to nothing,
+    or a ``touch`` made it for the first build), or "a damaged manifest,
+    cut off after N bytes", a file that holds nothing but the start of the
+    bytes the writer opens every manifest with. None for anything else.
+
+    Bytes, not JSON: someone's own JSON, reformatted or not, or an empty
+    file of another kind (a settings file not yet written) is not the
+    writer's, and stays. A manifest cut after its ``schema_version`` is
+    already one to ``not_a_manifest``. Raises OSError when ``path``
+    cannot be read.
+    """
+    if not os.path.isfile(path):
+        return None
+    longest = max(map(len, _openings()))
+    with open(path, "rb") as stream:
+        head = stream.read(longest + 1)
+    if not head:
+        return "an empty manifest (0 bytes)" if _json_name(path) else None
+    if any(opening.startswith(head) for opening in _openings()):
+        return f"a damaged manifest, cut off after {len(head)} bytes"
+    return None
+
+
+def _json_name(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path``'s name ends in ``.json``, as a manifest's does."""
+    return os.path.basename(path).lower().endswith(".json")
+
+
+@functools.cache
+def _openings() -> frozenset[bytes]:
+    """The bytes a manifest the writer writes opens with, up to its
+    ``schema_version``'s value: one for each header that may come before
+    it (``feed_payment_links``, ``open_graph``), as ``manifest_chunks``
+    writes them."""
+    openings = set()
+    for feed_payment_links in (True, False):
+        for open_graph in (True, False):
+            text = "".join(
+                manifest_chunks(
+                    "", (), open_graph=open_graph, feed_payment_links=feed_payment_links
+                )
+            )
+            version = f'"schema_version": {SCHEMA_VERSION}'
+            openings.add(text[: text.index(version) + len(version)].encode())
+    return frozenset(openings)
+
+
 def file_holds(path: str | os.PathLike[str], blocks: Iterable[bytes]) -> bool:
     """Whether the file at ``path`` holds ``blocks`` and nothing more,
     read a block at a time, never whole. Raises OSError."""
@@ -734,6 +785,24 @@ def empty_manifest_said(path: str | Path) -> str:
     return "an empty file"
 
 
+def _why_empty(path: Path) -> str:
+    """How the empty (or blank) file at ``path`` came to be, and whether a
+    build replaces it (``damaged_manifest``)."""
+    if path.is_symlink():
+        # What a build leaves behind a link when it fails, or a `touch`
+        # made for the first one.
+        return "no build has written it yet, or the last one failed"
+    if is_empty_file(path) and _json_name(path):
+        # A build never empties a manifest in place: it replaces it whole,
+        # or removes it.
+        return (
+            "no build wrote it so (a copy or a full disk cut it short, or it "
+            "was made empty); the next build whose FLATTR_MANIFEST names it "
+            "replaces it"
+        )
+    return "no build wrote it"
+
+
 def _folder_said(path: Path) -> str:
     """What a folder given as a manifest is, and the manifest to give
     instead where it holds one. The advice to name the manifest inside
@@ -776,11 +845,9 @@ def load_manifest(path: str | Path, *, pages_and_feeds: bool = False) -> dict[st
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: not a readable JSON manifest ({error})") from None
     if not text.strip():
-        # What a build leaves behind a link when it fails, or a `touch`
-        # made for the first one: no broken JSON to show a line of.
+        # No broken JSON to show a line of.
         raise ManifestError(
-            f"{path}: {empty_manifest_said(path)}, not a manifest: no build has "
-            "written it yet, or the last one failed"
+            f"{path}: {empty_manifest_said(path)}, not a manifest: {_why_empty(path)}"
         )
     try:
         document = json.loads(text)

@@ -516,6 +516,97 @@ def test_an_empty_file_flattr_manifest_names_is_replaced_only_behind_a_link(
     ]
 
 
+def _opening(written: bytes) -> int:
+    """How many bytes of a manifest the writer wrote come before the end
+    of its schema_version's value."""
+    return written.index(b'"schema_version": 1') + len(b'"schema_version": 1')
+
+
+@pytest.mark.parametrize(
+    ("feeds", "cut"),
+    [
+        (True, 0),  # emptied (`: > flattr-manifest.json`, a full disk)
+        (True, 1),
+        (True, 40),  # within "schema_version"
+        (True, -1),  # one byte short of its value
+        (False, 40),  # a manifest that opens with feed_payment_links
+        (False, -1),
+    ],
+)
+def test_the_next_build_replaces_its_manifest_cut_short(
+    tmp_path, flattr_log, feeds, cut
+):
+    # Every build after refused the file as "not a pelican-flattr manifest",
+    # and the audit said the next build would write it.
+    options = {"FLATTR_AUTHORS": AUTHORS, "FLATTR_FEEDS": feeds}
+    output = build(tmp_path, files(), **options)
+    path = output / "flattr-manifest.json"
+    written = path.read_bytes()
+    kept = written[: cut if cut >= 0 else _opening(written) + cut]
+    path.write_bytes(kept)
+    assert audit_command(["audit", str(output)]) == 2
+    flattr_log.clear()
+    build(tmp_path, files(), **options)
+    assert path.read_bytes() == written
+    said = [(r.levelname, r.getMessage()) for r in flattr_log.records]
+    damage = (
+        f"a damaged manifest, cut off after {len(kept)} bytes"
+        if kept
+        else "an empty manifest (0 bytes)"
+    )
+    assert said == [
+        (
+            "WARNING",
+            f"pelican-flattr: FLATTR_MANIFEST: {path} was {damage}: this "
+            "build's manifest replaced it",
+        )
+    ]
+    assert audit_command(["audit", str(output)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("flattr-manifest.json", '{"mine": 1}\n'),  # someone's own JSON
+        ("flattr-manifest.json", '{"open_graph": true, "schema_version'),  # not ours
+        ("flattr-manifest.json", '{\n  "open_graph": true,\n  "title": "A"\n}\n'),
+        ("flattr-manifest.json", " \n"),  # blank, which no build writes
+        ("flattr-manifest.json", "<!doctype html>\n"),
+        ("notes.txt", ""),  # empty, but no JSON file's name
+    ],
+)
+def test_a_file_that_merely_looks_cut_short_is_left(tmp_path, flattr_log, name, text):
+    # Only the writer's own bytes, cut short, or an empty file named as a
+    # manifest is, are the build's to replace.
+    other = tmp_path / name
+    other.write_text(text, encoding="utf-8")
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS, FLATTR_MANIFEST=str(other))
+    assert other.read_text(encoding="utf-8") == text
+    errors = [r.getMessage() for r in flattr_log.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"pelican-flattr: FLATTR_MANIFEST: {other} is not a pelican-flattr "
+        "manifest, so it is left as it is and no manifest was written: point "
+        "FLATTR_MANIFEST at a file of its own"
+    ]
+
+
+def test_the_audit_of_an_emptied_manifest_says_the_next_build_replaces_it(
+    tmp_path, capsys
+):
+    output = build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    path = output / "flattr-manifest.json"
+    path.write_bytes(b"")
+    capsys.readouterr()
+    assert audit_command(["audit", str(output)]) == 2
+    assert capsys.readouterr().err == (
+        f"pelican-flattr: {path}: an empty file, not a manifest: no build wrote "
+        "it so (a copy or a full disk cut it short, or it was made empty); the "
+        "next build whose FLATTR_MANIFEST names it replaces it\n"
+    )
+    build(tmp_path, files(), FLATTR_AUTHORS=AUTHORS)
+    assert audit_command(["audit", str(output)]) == 0
+
+
 def test_a_manifest_saved_with_a_byte_order_mark_is_read_and_replaced(
     tmp_path, flattr_log
 ):
