@@ -40,6 +40,7 @@ from .url_guard import (
     UrlChange,
     accepted_live_warning,
     compare_manifests,
+    file_name_in,
     in_folder,
     live_accepted,
     near_miss_warnings,
@@ -929,8 +930,12 @@ def pages_in(settings: Mapping[str, Any], folder: str) -> set[str]:
     # get_files names a page at the top of the folder "./about.md", as
     # Pelican's relative_source_path (and so a manifest) never does; and,
     # on Windows, one below it "pages\about.md", where a manifest always
-    # writes "/".
-    return {os.path.normpath(name).replace(os.sep, "/") for name in found}
+    # writes "/". A name that is not UTF-8 with its escapes, as recorded.
+    from .manifest import portable_path
+
+    return {
+        portable_path(os.path.normpath(name).replace(os.sep, "/")) for name in found
+    }
 
 
 def contents_in(
@@ -956,8 +961,10 @@ def contents_in(
     pages = page_files()
     for source in sources:
         kind = Page if source in pages else Article
+        # A name that is not UTF-8 is read by its bytes, not its escapes.
+        name = file_name_in(folder, source) or source
         try:
-            content = readers.read_file(folder, source, content_class=kind)
+            content = readers.read_file(folder, name, content_class=kind)
         except Exception:  # Pelican's code, given any file: said by the build
             continue
         if getattr(content, "settings", None) is None:

@@ -82,6 +82,33 @@ def portable_path(name: str) -> str:
     return name
 
 
+# The escape portable_path writes for a byte that is not UTF-8: always
+# one past ASCII, in backslashreplace's lower-case hex.
+_BYTE_ESCAPE = lazy_regex(r"\\x([89a-f][0-9a-f])")
+
+
+def portable_path_bytes(recorded: str) -> bytes:
+    """The bytes of the path that ``portable_path`` recorded as
+    ``recorded``, whatever the locale: each ``\\xNN`` escape of a byte past
+    ASCII that byte, the rest its UTF-8 (as ``portable_path`` writes a name
+    that was UTF-8). ``portable_path_bytes(portable_path(os.fsdecode(b)))
+    == b`` for every name ``b`` that does not itself hold such an escape
+    as text.
+
+    A name that held the four characters ``\\xe9`` reads as one that held
+    the byte: a caller looking for a file tries the name as it reads
+    first. A lone surrogate (no file's name: ``portable_path`` writes one
+    as its escape) is given as its UTF-8 form.
+    """
+    if "\\x" not in recorded:
+        return recorded.encode("utf-8", "surrogatepass")
+    parts = _BYTE_ESCAPE.split(recorded)  # text, hex, text, ..., text
+    return b"".join(
+        bytes.fromhex(part) if index % 2 else part.encode("utf-8", "surrogatepass")
+        for index, part in enumerate(parts)
+    )
+
+
 def _recorded_path(name: str, what: str) -> str:
     """``portable_path(name)``, saying so when the name had to be escaped:
     the manifest then holds a name that is not quite the file's."""

@@ -2089,18 +2089,46 @@ def _exists_in(folder: str, source: str, taken_by: str | None = None) -> bool:
     # names a file of ARTICLE_PATHS' "../shared" so.
     if os.path.isabs(source):
         return False
-    path = os.path.join(folder, source)
-    if not os.path.isfile(path):
+    name = file_name_in(folder, source)
+    if name is None:
         return False
     if taken_by is None:
         return True
     # On macOS and Windows the old name of a rename that changed only case
     # or Unicode normalization (a.md to A.md) opens the renamed file: that
     # is a move, as on Linux. Asked of the few sources whose URL changed.
+    taker = file_name_in(folder, taken_by)
     try:
-        return not os.path.samefile(path, os.path.join(folder, taken_by))
+        return taker is None or not os.path.samefile(
+            os.path.join(folder, name), os.path.join(folder, taker)
+        )
     except OSError:  # the taker is no file here (another site's)
         return True
+
+
+def file_name_in(folder: str, source: str) -> str | None:
+    """The name, relative to the folder ``folder``, of the file that
+    ``source`` names as a manifest records it (``manifest.portable_path``):
+    ``source`` where that is a file, else the name its ``\\xNN`` escapes
+    stand for, as Python names the file (``caf\\xe9.md``, whose byte is no
+    UTF-8); None where neither is a file.
+
+    Joined as it reads, such a source named no file, and ``pelican-flattr
+    diff`` said it had disappeared.
+    """
+    if os.path.isfile(os.path.join(folder, source)):
+        return source
+    if "\\x" not in source:
+        return None
+    # Imported here: this module loads with diff_command, at the command's
+    # start, and the manifest's module with resolve and settings.
+    from .manifest import portable_path_bytes
+
+    try:
+        name = os.fsdecode(portable_path_bytes(source))
+    except UnicodeDecodeError:  # Windows, whose names are all Unicode
+        return None
+    return name if os.path.isfile(os.path.join(folder, name)) else None
 
 
 def url_changes(

@@ -24,7 +24,7 @@ from conftest import (
     i18n_build,
     read_only,
 )
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from test_thing import _owner, _tag, _text
 
@@ -41,6 +41,7 @@ from pelican_flattr.manifest import (
     manifest_line,
     not_a_manifest,
     portable_path,
+    portable_path_bytes,
     write_atomically,
 )
 from pelican_flattr.resolve import ContentThing
@@ -1121,6 +1122,24 @@ def test_content_file_name_that_is_not_utf8(tmp_path, flattr_log):
     sources = [thing["source"] for thing in document["things"]]
     assert "caf\\xe9.md" in sources and len(sources) == 5
     assert any("caf\\xe9.md" in r.getMessage() for r in flattr_log.records)
+
+
+# A name holding the text of an escape ("\\xe9") reads as one holding the
+# byte: the one name portable_path does not keep apart.
+_ESCAPE_TEXT = re.compile(rb"\\x[89a-f][0-9a-f]")
+
+
+@given(name=st.binary(max_size=40) | st.text(max_size=20).map(os.fsencode))
+@example(name=b"caf\xe9.md")
+@example(name=b"\\\xe9\xff\\x")  # a backslash before a byte escaped, and after
+@example(name="årsmöte/ä.md".encode())  # UTF-8, which no escape touches
+@example(name=b"\xc3")  # the first byte of a character alone
+def test_portable_path_bytes_reverses_portable_path(name):
+    # pelican-flattr diff --content looks for a manifest's source with it:
+    # joined as text, "caf\\xe9.md" named no file, and the source that was
+    # still there was said to have disappeared.
+    assume(_ESCAPE_TEXT.search(name) is None)
+    assert portable_path_bytes(portable_path(os.fsdecode(name))) == name
 
 
 def test_line_separators_in_a_name_keep_one_thing_per_line(tmp_path):

@@ -4025,6 +4025,51 @@ def test_diff_takes_no_folder_nor_absolute_path_for_a_source(tmp_path, capsys, s
     assert capsys.readouterr().out == f"{OLD}\n"
 
 
+@pytest.mark.parametrize(
+    "name", [b"caf\xe9.md", b"caf\\xe9.md"], ids=["latin-1", "escape"]
+)
+@pytest.mark.parametrize("given", ["--content", "--settings"])
+def test_diff_finds_a_source_whose_name_is_not_utf8_still_there(
+    tmp_path, capsys, name, given
+):
+    # The manifest records the byte as "caf\\xe9.md" (portable_path): looked
+    # for as that text, the file was "disappeared", and --gone-urls printed
+    # its URL for FLATTR_ACCEPT_URL_CHANGES, its flattrs to be let go. A
+    # name that holds those four characters itself is found as it reads.
+    content = tmp_path / "content"
+    content.mkdir()
+    path = os.path.join(os.fsencode(content), name)
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(article("Coffee", "Alice", slug="cafe"))
+    except (OSError, ValueError) as error:
+        pytest.skip(f"this file system refuses a name that is not UTF-8: {error}")
+    output = build(tmp_path, two_articles(), FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    recorded = {thing["source"] for thing in json.loads(old.read_text())["things"]}
+    assert "caf\\xe9.md" in recorded
+    with open(path, "w", encoding="utf-8") as stream:  # still there, no thing
+        stream.write(article("Coffee", "Alice", slug="cafe", flattr="no"))
+    build(tmp_path, {}, FLATTR_AUTHORS=AUTHORS)
+    conf = tmp_path / "pelicanconf.py"
+    conf.write_text(f"PATH = {str(content)!r}\n", encoding="utf-8")
+    folder = str(content) if given == "--content" else str(conf)
+    arguments = ["diff", str(old), str(output / "flattr-manifest.json"), given, folder]
+    capsys.readouterr()
+    assert main([*arguments, "--gone-urls"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main([*arguments, "--json"]) == 1
+    (row,) = json.loads(capsys.readouterr().out)["disappeared"]
+    assert (row["kind"], row["source"], row["still_there"]) == (
+        "no thing",
+        "caf\\xe9.md",
+        True,
+    )
+    # Read by its bytes, the settings' readers find its 'Flattr: no'.
+    assert row["opted_out"] == (given == "--settings")
+
+
 def test_a_draft_in_an_article_path_outside_path_is_still_there(tmp_path, flattr_log):
     # ARTICLE_PATHS' "../shared" names its files "../shared/s.md": refused as
     # outside the content folder, such a draft was said to be gone, and its
@@ -6423,6 +6468,12 @@ def test_pages_at_the_top_of_the_content_folder_are_named_as_a_manifest_names_th
         }
     )
     assert pages_in(settings, str(content)) == {"about.md", "pages/team.md"}
+    # A name that is not UTF-8 with its escapes, as the manifest records it.
+    try:
+        Path(os.fsdecode(bytes(content / "pages") + b"/caf\xe9.md")).write_text("x")
+    except (OSError, ValueError) as error:
+        pytest.skip(f"this file system refuses a name that is not UTF-8: {error}")
+    assert "pages/caf\\xe9.md" in pages_in(settings, str(content))
 
 
 def _on_a_terminal(command: list[str], columns: int) -> str:
