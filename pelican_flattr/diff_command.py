@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import functools
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -223,6 +224,24 @@ class _Compared:
     unrelated: str | None = None
 
     @property
+    def thing_urls(self) -> frozenset[str]:
+        """Every thing URL the diff names, which it shows as it is wherever
+        it hides addresses (``_without_addresses``)."""
+        diff = self.diff
+        return frozenset(
+            url
+            for url in (
+                *(c.old_url for c in (*diff.url_changes, *self.accepted)),
+                *(c.new_url for c in diff.url_changes),
+                *(c.url for c in diff.owner_changes),
+                *(e["url"] for e in diff.added),
+                *(m.url for m in diff.moves),
+                *(url for url, _ in self.live),
+            )
+            if url
+        )
+
+    @property
     def status(self) -> int:
         """diff's exit status: 1 when flattrs would be orphaned, else 0."""
         return 1 if self.diff.orphans_flattrs else 0
@@ -247,11 +266,15 @@ def run_diff(args: Any) -> int:
             for c in changes
             if c.new_url is None and not c.still_there and c.taken_by is None
         ]
-        terminal.print_lines(_without_addresses(gone if args.gone_urls else changed))
+        # Thing URLs, to paste into FLATTR_ACCEPT_URL_CHANGES: as they are
+        # (public: in the pages, the feeds, the manifest), never "[address]".
+        terminal.print_lines(gone if args.gone_urls else changed)
         if compared.unrelated is not None:
             print(
                 "pelican-flattr: diff: "
-                + terminal.shown(_without_addresses(compared.unrelated)),
+                + terminal.shown(
+                    _without_addresses(compared.unrelated, compared.thing_urls)
+                ),
                 file=sys.stderr,
             )
         if args.old_urls and gone:
@@ -638,7 +661,8 @@ def _print_diff_json(compared: _Compared) -> None:
                 "content_checked": compared.content is not None,
                 "pages_checked": compared.settings is not None,
                 "unrelated": compared.unrelated,
-            }
+            },
+            compared.thing_urls,
         )
     )
 
@@ -678,14 +702,15 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
     rows += [
         ("moved", m.source, m.url, _move_note(m, compared.content)) for m in diff.moves
     ]
-    rows = _without_addresses(rows)
+    urls = compared.thing_urls
+    rows = _without_addresses(rows, urls)
     listed, by_kind = _rows_listed(rows, limit)
     title = ""
     if len(listed) < len(rows):
         title = (
             f"{len(rows)} changes, {len(listed)} listed (--limit {limit} of each kind)"
         )
-    for line in _without_addresses(_causes_above_rows(compared.causes)):
+    for line in _without_addresses(_causes_above_rows(compared.causes), urls):
         terminal.print_line(line)
     terminal.print_table(title, ("change", "source", "thing URL", "note"), listed)
     if compared.accepted:
@@ -695,11 +720,11 @@ def _print_diff_table(compared: _Compared, limit: int | None) -> None:
             f"{'them' if len(compared.accepted) > 1 else 'it'}"
         )
     if compared.live_warning is not None:
-        terminal.print_line(_without_addresses(compared.live_warning))
+        terminal.print_line(_without_addresses(compared.live_warning, urls))
     for warning in compared.near_misses:
-        terminal.print_line(_without_addresses(warning))
+        terminal.print_line(_without_addresses(warning, urls))
     if compared.unrelated is not None:
-        terminal.print_line(_without_addresses(compared.unrelated))
+        terminal.print_line(_without_addresses(compared.unrelated, urls))
     notes = any(row[3] for row in listed)
     terminal.print_line(_closing_line(by_kind, len(diff.url_changes), notes))
 
@@ -830,19 +855,42 @@ def _main_sites_things(
         return set()
 
 
-def _without_addresses(value: Any) -> Any:
+def _without_addresses(value: Any, thing_urls: Collection[str] = ()) -> Any:
     """``value`` (the diff's rows or document) with every email address in
-    its text hidden: a source file, folder or slug may be named by an
-    author's address (``carol@example.org/notes.md``)."""
+    its text hidden but in ``thing_urls``, which stay as they are wherever
+    they stand: a source file, folder or slug may be named by an author's
+    address (``carol@example.org/notes.md``), while a thing URL is public
+    (in the page, the feeds, the manifest), and shown to be pasted into
+    FLATTR_ACCEPT_URL_CHANGES or a ``Flattr_url``, or joined by a script
+    with the manifest's."""
+    if isinstance(value, str):
+        return _text_without_addresses(value, thing_urls)
+    if isinstance(value, dict):
+        return {
+            key: _without_addresses(item, thing_urls) for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_addresses(item, thing_urls) for item in value)
+    return value
+
+
+def _text_without_addresses(text: str, thing_urls: Collection[str]) -> str:
+    """``text`` with every email address hidden but in ``thing_urls``."""
     from .identifiers import redact_encoded_addresses
 
-    if isinstance(value, str):
-        return redact_encoded_addresses(value)
-    if isinstance(value, dict):
-        return {key: _without_addresses(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_without_addresses(item) for item in value)
-    return value
+    hidden = redact_encoded_addresses(text)
+    if hidden == text:
+        return text  # nearly every text: no URL looked for
+    kept = sorted((url for url in thing_urls if url in text), key=len, reverse=True)
+    if not kept:
+        return hidden
+    # Split on the URLs (the longest first, where one holds another):
+    # the text between them hidden, each URL as it is.
+    pieces = re.split("(" + "|".join(map(re.escape, kept)) + ")", text)
+    return "".join(
+        piece if index % 2 else redact_encoded_addresses(piece)
+        for index, piece in enumerate(pieces)
+    )
 
 
 def _diff_settings(

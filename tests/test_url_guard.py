@@ -4070,6 +4070,50 @@ def test_diff_finds_a_source_whose_name_is_not_utf8_still_there(
     assert row["opted_out"] == (given == "--settings")
 
 
+def test_diff_prints_thing_urls_as_they_are_and_hides_other_addresses(tmp_path, capsys):
+    # A thing URL with an address's shape (a fediverse handle as a slug)
+    # was printed "https://…/@[address]" by --old-urls, --gone-urls, --json
+    # and the table: pasted into FLATTR_ACCEPT_URL_CHANGES it accepted
+    # nothing. A thing URL is public (the page, the feeds, the manifest);
+    # a source file named by an author's address stays hidden.
+    handle = f"{SITEURL}/@alice@social.example.html"
+    files = {
+        "m.md": article("Handle", "Alice", slug="@alice@social.example"),
+        "carol@example.org/notes.md": article("Notes from Carol", "Alice"),
+        "b.md": article("Article B", "Bob", slug="b"),
+    }
+    output = build(tmp_path, files, FLATTR_AUTHORS=AUTHORS)
+    old = tmp_path / "old.json"
+    old.write_bytes((output / "flattr-manifest.json").read_bytes())
+    assert handle in {thing["url"] for thing in json.loads(old.read_text())["things"]}
+    (tmp_path / "content" / "carol@example.org" / "notes.md").unlink()
+    build(
+        tmp_path,
+        {"m.md": article("Handle", "Alice", slug="handle")},
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    gone = f"{SITEURL}/notes-from-carol.html"
+    arguments = ["diff", str(old), str(output / "flattr-manifest.json")]
+    capsys.readouterr()
+    for option, listed in (("--old-urls", handle), ("--gone-urls", gone)):
+        assert main([*arguments, option]) == 0
+        assert capsys.readouterr().out == f"{listed}\n"
+    assert main([*arguments, "--json"]) == 1
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    (changed,) = report["url_changed"]
+    assert (changed["source"], changed["old_url"]) == ("m.md", handle)
+    assert f"'Flattr_url: {handle}'" in changed["fix"]
+    (disappeared,) = report["disappeared"]
+    assert (disappeared["source"], disappeared["url"]) == ("[address]/notes.md", gone)
+    assert disappeared["fix"].startswith("if [address]/notes.md was renamed")
+    assert "carol@" not in out
+    assert main(arguments) == 1
+    table = " ".join(capsys.readouterr().out.split())
+    assert handle in table and "[address]/notes.md" in table
+    assert "carol@" not in table and "@[address]" not in table
+
+
 def test_a_draft_in_an_article_path_outside_path_is_still_there(tmp_path, flattr_log):
     # ARTICLE_PATHS' "../shared" names its files "../shared/s.md": refused as
     # outside the content folder, such a draft was said to be gone, and its
