@@ -84,6 +84,7 @@ from .audit_settings import (
     SiteLanguages,
     check_manifest_site,
     climbs_out,
+    local_thing_urls,
     siteurl_not_compared,
 )
 from .audit_tags import scan_page, url_parameters
@@ -538,6 +539,10 @@ def audit_site(
     own = _named(output, found.files)
     others = _named(output, found.other_sites_files)
     audit = _start_audit(output, manifest, found, own, in_output, settings)
+    # The manifest as the report names it.
+    named = in_output or str(manifest_path)
+    # First: it makes every button of the output one no reader can use.
+    _check_thing_urls_public(audit, named, settings)
     for folder, language in unmanifested.items():
         _report_language_without_manifest(audit, folder, language)
     addresses = _private_addresses(
@@ -556,8 +561,6 @@ def audit_site(
     _check_other_manifests(
         audit, [(p, r) for p, r in own if r not in languages_own], manifest_path
     )
-    # The manifest as the report names it.
-    named = in_output or str(manifest_path)
     _check_manifest_fields(audit, named)
     _check_published_stores(
         audit, settings.stores if settings is not None else (), [*own, *others]
@@ -659,6 +662,26 @@ def _start_audit(
         ),
         site_owners=None if settings is None else settings.site_owners,
     )
+
+
+def _check_thing_urls_public(
+    audit: Audit, named: str, settings: AuditSettings | None
+) -> None:
+    """Report the manifest (``named`` as the report names it) when its
+    things are at a local address while ``settings`` publish the site at
+    a public ``SITEURL``: its pages match it, and would pass, but no
+    reader can flattr a button of them (see ``local_thing_urls``)."""
+    if settings is None:
+        return
+    problem = local_thing_urls(settings.published, audit.report.siteurl)
+    if problem is not None:
+        audit.problem(
+            "thing-url-local",
+            named,
+            problem,
+            "thing URLs at the site's public address: set FLATTR_SITEURL to "
+            "it (or leave it out), build again, and deploy that build",
+        )
 
 
 def _check_other_manifests(

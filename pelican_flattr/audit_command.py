@@ -27,7 +27,6 @@ from .audit_report import (
 from .audit_settings import (
     audit_settings,
     climbs_out,
-    local_thing_urls,
     plugin_not_listed,
     siteurl_not_compared,
 )
@@ -154,18 +153,11 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     by_kind = problems_by_kind(report.problems)
     # What the settings file tells of the whole output, first: the plugin
-    # not run (the likely cause of every problem), or buttons that name a
-    # local address on a public site.
-    causes = [
-        redact(cause)
-        for cause in (
-            plugin_not_listed(settings, args.settings) if given else None,
-            local_thing_urls(settings, args.settings, report.siteurl)
-            if given
-            else None,
-        )
-        if cause is not None
-    ]
+    # not run (the likely cause of every problem). Buttons that name a
+    # local address on a public site are a problem the audit reports
+    # (thing-url-local).
+    cause = plugin_not_listed(settings, args.settings) if given else None
+    causes = [] if cause is None else [redact(cause)]
     notes = [*causes, *report.notes]
     if given is not None and given.site is None:
         note = siteurl_not_compared(settings, args.settings, report.siteurl)

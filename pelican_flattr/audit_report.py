@@ -40,6 +40,7 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "open-graph",
     "address-published",
     "store-published",
+    "thing-url-local",
     "manifest-field",
     "other-manifest",
     "compressed-copy",
@@ -119,6 +120,8 @@ PROBLEM_FIXES: dict[str, str] = {
     "rename the file (a page: its slug or save_as)",
     "store-published": "delete it, and keep FLATTR_STORE outside OUTPUT_PATH "
     "and every static path",
+    "thing-url-local": "set FLATTR_SITEURL to the site's public address (or "
+    "leave it out), build again, and deploy that build",
     "manifest-field": "build the site again",
     "other-manifest": "delete it and its compressed copies, or audit with it",
     "compressed-copy": "the file and all its compressed copies as one build "

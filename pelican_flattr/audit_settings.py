@@ -59,6 +59,11 @@ class AuditSettings:
     # The owners FLATTR_USERNAME gives the site's thing, as auto-submit
     # parameters (see site_owners_from_settings).
     site_owners: frozenset[tuple[str, str]]
+    # The site's own SITEURL, as written, and what names it ("SITEURL of
+    # publishconf.py"), when it is a public site's; None otherwise (see
+    # published_siteurl). A manifest whose things are at a local address
+    # contradicts it (see local_thing_urls).
+    published: tuple[str, str] | None
 
 
 def audit_settings(
@@ -88,6 +93,7 @@ def audit_settings(
         manifest=manifest and resolved_climb(manifest),
         languages=languages_from_settings(settings, path),
         site_owners=site_owners_from_settings(settings),
+        published=published_siteurl(settings, path),
     )
 
 
@@ -161,26 +167,34 @@ def siteurl_not_compared(
     )
 
 
-def local_thing_urls(
-    settings: Mapping[str, Any], path: str | Path, recorded: str
-) -> str | None:
-    """What to tell the operator when the manifest's things are at a local
-    address (``recorded``, a development build's) while the settings file
-    at ``path`` publishes the site at a public ``SITEURL``: a
-    ``FLATTR_SITEURL`` of ``pelican --listen`` carried into the publish
-    build, whose buttons name a URL no reader can reach (an error of the
-    build). None otherwise."""
+def published_siteurl(
+    settings: Mapping[str, Any], path: str | Path
+) -> tuple[str, str] | None:
+    """The site's own ``SITEURL`` in ``settings`` (read from the settings
+    file at ``path``), without its last "/", and what names it, when it is
+    a public site's (a protocol-relative one too): the site is published
+    there, whatever ``FLATTR_SITEURL`` says. None otherwise."""
     own = str(settings.get("SITEURL") or "").rstrip("/")
-    # A protocol-relative SITEURL is a published site's too.
-    public = _public_siteurl({"SITEURL": with_scheme(own)})
-    if not is_development_url(recorded) or public is None:
+    if _public_siteurl({"SITEURL": with_scheme(own)}) is None:
         return None
+    return own, f"SITEURL of {path}"
+
+
+def local_thing_urls(published: tuple[str, str] | None, recorded: str) -> str | None:
+    """The problem of a manifest whose things are at a local address
+    (``recorded``, a development build's) while the site is ``published``
+    at a public ``SITEURL`` (see ``published_siteurl``): a
+    ``FLATTR_SITEURL`` of ``pelican --listen`` carried into the publish
+    build, whose buttons name a URL no reader can reach (a build now
+    refuses it; an earlier version built them). None otherwise."""
+    if published is None or not is_development_url(recorded):
+        return None
+    own, named = published
     return (
-        f"The manifest's things are at {recorded.rstrip('/')}, a local address, "
-        f"but SITEURL of {path} is {own!r}, a public one: every button, payment "
-        "link and og:url of this output names a URL that no reader, and not "
-        "Flattr, can reach. Set FLATTR_SITEURL to the public address (or leave "
-        "it out), build again, and deploy that build"
+        f"its things are at {recorded.rstrip('/')}, a local address, but "
+        f"{named} is {own!r}, a public one: every button, payment link and "
+        "og:url of this output names a URL that no reader, and not Flattr, "
+        "can reach"
     )
 
 

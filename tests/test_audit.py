@@ -5820,15 +5820,20 @@ def test_the_audit_says_first_that_the_settings_build_without_the_plugin(
     ],
 )
 @pytest.mark.parametrize("published", [SITEURL, "//" + SITEURL.partition("//")[2]])
-def test_the_audit_says_when_a_public_sites_things_are_local(
+def test_the_audit_fails_a_public_site_whose_things_are_local(
     tmp_path, capsys, flattr_siteurl, said, published
 ):
-    # A local FLATTR_SITEURL carried into the publish build (an error of
-    # that build): the audit with its settings said "no problems". So too
-    # with a protocol-relative SITEURL, a published site's.
+    # A local FLATTR_SITEURL carried into the publish build: a build now
+    # refuses it, but an earlier version built every button from it, and
+    # the audit with its settings said so in a note, then "no problems",
+    # exit 0: a deploy gated on it published buttons nobody can reach. So
+    # too with a protocol-relative SITEURL, a published site's. (Built here
+    # as a preview, with the same local address: the same manifest.)
     settings = {"FLATTR_AUTHORS": AUTHORS}
     if flattr_siteurl:
         settings["FLATTR_SITEURL"] = flattr_siteurl
+    if said:
+        settings["SITEURL"] = flattr_siteurl
     output = build(tmp_path, two_articles(), **settings)
     conf = tmp_path / "publishconf.py"
     conf.write_text(
@@ -5837,18 +5842,28 @@ def test_the_audit_says_when_a_public_sites_things_are_local(
     )
     capsys.readouterr()
     status, report = audit_json(output, capsys, settings=str(conf))
-    note = (
-        "The manifest's things are at http://localhost:8000, a local address, but "
+    problem = {
+        "file": "flattr-manifest.json",
+        "kind": "thing-url-local",
+        "problem": "its things are at http://localhost:8000, a local address, but "
         f"SITEURL of {conf} is {published!r}, a public one: every button, payment "
         "link and og:url of this output names a URL that no reader, and not "
-        "Flattr, can reach. Set FLATTR_SITEURL to the public address (or leave it "
-        "out), build again, and deploy that build"
-    )
-    assert (note in report["notes"]) is said
+        "Flattr, can reach",
+        "expected": "thing URLs at the site's public address: set FLATTR_SITEURL "
+        "to it (or leave it out), build again, and deploy that build",
+    }
+    assert report["problems"] == ([problem] if said else [])
+    assert (status, report["ok"]) == ((1, False) if said else (0, True))
+    assert not any("local address" in note for note in report["notes"])
     if said:
-        assert report["notes"][0] == note
-        assert main(["audit", str(output), "--settings", str(conf)]) == status
-        assert capsys.readouterr().out.splitlines()[0] == note
+        # Into a log: the kind's fix in the summary, then its row.
+        assert main(["audit", str(output), "--settings", str(conf)]) == 1
+        lines = capsys.readouterr().out.splitlines()
+        assert (
+            "flattr-manifest.json: thing-url-local: its things are at "
+            "http://localhost:8000, a local address"
+        ) in "\n".join(lines)
+        assert "  thing-url-local: 1 problem" in lines
 
 
 def theme_with(tmp_path: Path, snippet: str) -> Path:
