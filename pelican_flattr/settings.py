@@ -715,10 +715,11 @@ class FlattrSettings:
     files_url: str = ""
     # Why this is a development build ("SITEURL is ''"), or "" for a build
     # of the published site: its own SITEURL is no public absolute URL
-    # (empty, relative, local), or FLATTR_SITEURL is a development address.
-    # Its thing URLs may be the public ones (FLATTR_SITEURL, as the README
-    # advises), but no reader saw them: the URL guard neither compares them
-    # with the baseline nor keeps them as the next one.
+    # (empty, relative, local); a development FLATTR_SITEURL beside a
+    # public SITEURL is refused (see _files_url). Its thing URLs may be the
+    # public ones (FLATTR_SITEURL, as the README advises), but no reader saw
+    # them: the URL guard neither compares them with the baseline nor keeps
+    # them as the next one.
     development_build: str = ""
     # The hosts a pinned Flattr_url may be on (comparable_host's form): the
     # site's, its languages' under i18n_subsites, FLATTR_OLD_HOSTS. None:
@@ -1281,6 +1282,7 @@ def read_settings(
     # settings are said in (the messages keep it).
     fatal: list[str] = []
     siteurl, source = _site_url(settings, fatal)
+    files_url, development = _files_url(settings, siteurl, source, fatal)
     old_hosts = _old_hosts(settings, fatal)
     username = _site_owner(settings, fatal)
     authors, unusable, usable_problems = _author_owners(settings, fatal)
@@ -1290,7 +1292,6 @@ def read_settings(
     manifest_path = manifest_path_setting(settings, fatal)
     baseline = _baseline_path(settings, fatal)
     store = path_setting(settings, "FLATTR_STORE", fatal)
-    files_url, development = _files_url(settings, siteurl, source, usable_problems)
     summary_max = settings.get("SUMMARY_MAX_LENGTH", 50)
     paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
     result = FlattrSettings(
@@ -1636,11 +1637,12 @@ def _baseline_path(settings: Mapping[str, Any], fatal: list[str]) -> Path:
 
 
 def _files_url(
-    settings: Mapping[str, Any], siteurl: str, source: str, problems: list[str]
+    settings: Mapping[str, Any], siteurl: str, source: str, fatal: list[str]
 ) -> tuple[str, str]:
     """The base URL of the site's files (an ``og:image``), and why this is
     a development build ("" when it is none). A public ``SITEURL`` with
-    local thing URLs is added to ``problems``."""
+    local thing URLs is added to ``fatal``: a bad value like any other,
+    from which no button is built."""
     own_siteurl = settings.get("SITEURL", "")
     files_url = str(own_siteurl or "").rstrip("/")
     # A protocol-relative SITEURL ("//example.org"): pages reach the site
@@ -1654,23 +1656,24 @@ def _files_url(
         files_url = with_scheme(
             files_url, scheme if scheme in ("http", "https") else "https"
         )
-    development = ""
     if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
-        files_url = siteurl  # a preview of a published page needs its image
-        development = f"SITEURL is {shown_value(own_siteurl)}"
-    elif is_development_url(siteurl):
-        development = f"{source} is {shown_value(settings.get(source))}"
+        # A preview of a published page needs its image.
+        return siteurl, f"SITEURL is {shown_value(own_siteurl)}"
+    if is_development_url(siteurl):
         # The site is published (its SITEURL is public) with buttons that
         # name this machine or its network: no reader can flattr them, and
-        # the URL guard, taking the build for a development one, is silent.
-        problems.append(
-            f"{development}, a local address, but SITEURL is "
+        # the URL guard would take the build for a development one. Said
+        # and used all the same, they were published (exit 0, and the audit
+        # passed): refused as any bad value, no button is built from it.
+        fatal.append(
+            f"{source} is {shown_value(settings.get(source))}, a local address, "
+            "but SITEURL is "
             f"{shown_value(own_siteurl)}, a public one: every thing's URL, "
             "button and og:url would name the local address, which no reader "
             "or Flattr can reach; set FLATTR_SITEURL to the site's public "
             "address, or leave it out to use SITEURL"
         )
-    return files_url, development
+    return files_url, ""
 
 
 def _files_kept_where_published(

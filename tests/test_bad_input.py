@@ -963,49 +963,84 @@ def test_flattr_siteurl_serves_a_local_siteurl(site):
 
 
 @pytest.mark.parametrize(
-    ("siteurl", "flattr_siteurl", "said"),
-    [
-        ("https://community.example.org", "http://localhost:8000", True),
-        ("https://community.example.org", "http://127.0.0.1:8000/", True),
-        # A development build (its SITEURL local or empty) says nothing, nor
-        # a public FLATTR_SITEURL beside a local SITEURL.
-        ("", "http://localhost:8000", False),
-        ("http://localhost:8000", "http://localhost:8000", False),
-        ("http://localhost:8000", "https://community.example.org", False),
-    ],
+    "flattr_siteurl", ["http://localhost:8000", "http://127.0.0.1:8000/"]
 )
-def test_local_thing_urls_on_a_public_site_are_a_problem(
-    site, flattr_log, siteurl, flattr_siteurl, said
+def test_local_thing_urls_on_a_public_site_are_refused(
+    tmp_path, flattr_log, capsys, flattr_siteurl
 ):
     # A publish build (SITEURL public) with a local FLATTR_SITEURL from
-    # pelicanconf.py gave every button a localhost URL, exit 0, no word:
-    # the URL guard took it for a development build, and a strict one too.
+    # pelicanconf.py said an error and used it all the same: every button,
+    # og:url and the manifest named the local address, exit 0, and the
+    # audit with the publish build's settings passed. A bad value, as the
+    # README has it: no button is built from it.
+    siteurl = "https://community.example.org"
     files = {"a.md": article("Local", "Alice")}
-    output = site(
-        files,
-        SITEURL=siteurl,
-        FLATTR_SITEURL=flattr_siteurl,
-        FLATTR_AUTHORS={"Alice": "alice"},
-    )
-    shown = flattr_siteurl.rstrip("/")
-    assert manifest_things(output)["a.md"]["url"] == f"{shown}/local.html"
-    expected = [
+    settings = {"SITEURL": siteurl, "FLATTR_AUTHORS": {"Alice": "alice"}}
+    output = build(tmp_path, files, **settings)  # the last publish build's
+    assert manifest_things(output)["a.md"]["url"] == f"{siteurl}/local.html"
+    flattr_log.clear()
+    local = {**settings, "FLATTR_SITEURL": flattr_siteurl}
+    build(tmp_path, files, **local)
+    assert _errors(flattr_log) == [
         f"pelican-flattr: settings: FLATTR_SITEURL is {flattr_siteurl!r}, a local "
         f"address, but SITEURL is {siteurl!r}, a public one: every thing's URL, "
         "button and og:url would name the local address, which no reader or Flattr "
         "can reach; set FLATTR_SITEURL to the site's public address, or leave it "
-        "out to use SITEURL"
+        "out to use SITEURL",
+        "pelican-flattr: no Flattr buttons this build (see above)",
     ]
-    assert _errors(flattr_log) == (expected if said else [])
-    if said:
-        with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
-            site(
-                files,
-                SITEURL=siteurl,
-                FLATTR_SITEURL=flattr_siteurl,
-                FLATTR_AUTHORS={"Alice": "alice"},
-                FLATTR_STRICT=True,
-            )
+    # No button, payment link or og:url, and the earlier build's manifest,
+    # which would vouch for the pages, is gone.
+    soup = page(output / "local.html")
+    assert flattr_buttons(soup) == [] and payment_links(soup) == []
+    assert og(soup, "og:url") == []
+    host = urlsplit(flattr_siteurl).netloc
+    assert not [
+        each
+        for each in output.rglob("*")
+        if each.is_file() and host.encode() in each.read_bytes()
+    ]
+    assert not (output / "flattr-manifest.json").exists()
+    # A deploy gated on the audit with the publish build's settings stops.
+    from pelican_flattr.cli import main as pelican_flattr
+
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(f"SITEURL = {siteurl!r}\nFLATTR_SITEURL = {flattr_siteurl!r}\n")
+    capsys.readouterr()
+    assert pelican_flattr(["audit", str(output), "--settings", str(conf)]) == 2
+    said = capsys.readouterr().err
+    assert "no such manifest" in said and "a build whose settings it refused" in said
+    with pytest.raises(FlattrBuildError, match="failed: 1 problem "):
+        build(tmp_path, files, FLATTR_STRICT=True, **local)
+
+
+@pytest.mark.parametrize(
+    ("siteurl", "flattr_siteurl"),
+    [
+        # A development build (its SITEURL local or empty): a preview with
+        # its buttons, and no word; a public FLATTR_SITEURL beside a local
+        # SITEURL too.
+        ("", "http://localhost:8000"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("http://localhost:8000", None),
+        ("http://localhost:8000", "https://community.example.org"),
+    ],
+)
+def test_local_thing_urls_of_a_preview_are_no_problem(
+    site, flattr_log, siteurl, flattr_siteurl
+):
+    output = site(
+        {"a.md": article("Local", "Alice")},
+        SITEURL=siteurl,
+        FLATTR_SITEURL=flattr_siteurl,
+        FLATTR_AUTHORS={"Alice": "alice"},
+    )
+    base = (flattr_siteurl or siteurl).rstrip("/")
+    assert manifest_things(output)["a.md"]["url"] == f"{base}/local.html"
+    soup = page(output / "local.html")
+    assert og(soup, "og:url") == [f"{base}/local.html"]
+    assert len(flattr_buttons(soup)) == 1
+    assert _errors(flattr_log) == []
 
 
 def _pelican(tmp_path, *settings, options=(), files=None):

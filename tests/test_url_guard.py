@@ -7761,12 +7761,8 @@ def test_development_builds_between_publish_builds_leave_the_baseline_alone(
         (DEVELOPMENT_SETTINGS["empty"], "SITEURL is ''"),
         (DEVELOPMENT_SETTINGS["relative"], "SITEURL is '/blog'"),
         (DEVELOPMENT_SETTINGS["localhost"], f"SITEURL is '{DEVELOPMENT_SITEURL}'"),
-        (
-            {"FLATTR_SITEURL": DEVELOPMENT_SITEURL},
-            f"FLATTR_SITEURL is '{DEVELOPMENT_SITEURL}'",
-        ),
     ],
-    ids=["empty", "relative", "localhost", "flattr-siteurl"],
+    ids=["empty", "relative", "localhost"],
 )
 def test_a_development_build_with_a_renamed_article_is_not_compared(
     tmp_path, flattr_log, settings, named
@@ -7780,19 +7776,41 @@ def test_a_development_build_with_a_renamed_article_is_not_compared(
     flattr_log.set_level(logging.INFO, logger="pelican_flattr")
     renamed = two_articles(slug="second-slug")
     build(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS, **settings)
-    # A local FLATTR_SITEURL beside the public SITEURL is an error of its
-    # own, which names neither the rename nor the guard.
     assert [
-        r.getMessage()
-        for r in flattr_log.records
-        if r.levelno >= logging.WARNING
-        and not r.getMessage().startswith(f"pelican-flattr: settings: {named}, a local")
+        r.getMessage() for r in flattr_log.records if r.levelno >= logging.WARNING
     ] == []
     assert [m for _, m in said_with(flattr_log, "URL guard skipped")] == [
         _skipped(named)
     ]
     assert baseline.read_bytes() == published
     # Published, the rename is said (and fails the strict build).
+    flattr_log.clear()
+    fails_strict(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS)
+    (line,) = guard_lines(flattr_log)
+    assert line.startswith(f"pelican-flattr: a.md: thing URL changed from {OLD}")
+
+
+def test_a_publish_build_with_a_local_flattr_siteurl_leaves_the_baseline_alone(
+    tmp_path, flattr_log
+):
+    # Its thing URLs named the local address, and the guard, taking the
+    # build for a development one, said it skipped them. Refused, the build
+    # makes no thing: nothing for the guard, and the baseline stays the
+    # publish build's, to compare the rename with once it is published.
+    _publish(tmp_path, two_articles())
+    baseline = tmp_path.joinpath(*BASELINE)
+    published = baseline.read_bytes()
+    flattr_log.clear()
+    flattr_log.set_level(logging.INFO, logger="pelican_flattr")
+    renamed = two_articles(slug="second-slug")
+    build(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS, FLATTR_SITEURL=DEVELOPMENT_SITEURL)
+    assert said_with(flattr_log, "URL guard") == []
+    assert [level for level, _ in said_with(flattr_log, "FLATTR_SITEURL is")] == [
+        "ERROR"
+    ]
+    assert said_with(flattr_log, "no Flattr buttons this build")
+    assert baseline.read_bytes() == published
+    assert not (tmp_path / "output" / "flattr-manifest.json").exists()
     flattr_log.clear()
     fails_strict(tmp_path, renamed, FLATTR_AUTHORS=AUTHORS)
     (line,) = guard_lines(flattr_log)
