@@ -309,9 +309,9 @@ def fields_read_as_text(html: str) -> list[tuple[str, str, str]]:
     writes one, is text, shown on the page, and the start of the thing's
     description.
 
-    Paragraphs of fields alone, and the field lines that open a paragraph
-    of text, each with a value of one word ("Flattr_owner:
-    partner:ns:1", a line break and then the text: Markdown joins them):
+    Paragraphs of fields alone, and the lines of the plugin's fields that
+    open a paragraph of text (``_fields_before_text``: "Flattr_owner:
+    partner:ns:1", a line break and then the text, which Markdown joins):
     prose that names a field ("Flattr_owner: names the owner."), and a
     code block or a quotation that shows a header (an article about the
     plugin's fields), are the author's text. A name written as
@@ -354,13 +354,22 @@ def _fields_before_text(
     lines: list[re.Match[str] | None],
 ) -> list[re.Match[str]]:
     """The field lines that open a paragraph whose ``lines`` (each read
-    as a field, or None) go on as text, while each value is one word:
+    as a field, or None) go on as text: while each is one of this
+    plugin's fields (or a hand-written button's) by its whole name, the
+    first with "_" or "-" in it ("Flattr_owner"; the opt-out's bare
+    "Flattr" only after it), and its value is one word.
     "Flattr_owner: partner:ns:1" is a field written after the header's
-    blank line, "Flattr_owner: names the owner." the start of a
-    sentence."""
+    blank line; "Flattr_owner: names the owner.", "Flattr: yes" or
+    "Flattr_clicks: 1200" opening a sentence is the author's text."""
     fields = []
     for line in lines:
         if line is None or len((line[3] or "").split()) != 1:
+            break
+        name = line[2]
+        meant = name.lower().replace(" ", "_")
+        if not fields and "_" not in meant and "-" not in meant:
+            break  # a bare "Flattr:" only among other fields
+        if meant not in FIELDS and meant not in _LEGACY_FIELDS:
             break
         fields.append(line)
     return fields

@@ -496,8 +496,21 @@ def test_fields_read_as_text_are_found_past_a_first_paragraph_of_fields(
         # A field after the first line of text is the text's.
         ("The text starts here.\nFlattr_owner: partner:hackspace:77\n", []),
         ("Flattr_tags: solder, tools\nThe text starts here.\n", []),
+        # Prose that opens with a name like a field's: no field of the
+        # plugin's, or its bare opt-out.
+        ("Flattr_clicks: 1200\nthat is what we got last year.\n", []),
+        ("Flattr-Meetup: Berlin\nCome along to our monthly meetup.\n", []),
+        ("Flattr: yes\nwe are back on it.\n", []),
     ],
-    ids=["owner", "owner-address-and-opt-out", "after-text", "value-of-words"],
+    ids=[
+        "owner",
+        "owner-address-and-opt-out",
+        "after-text",
+        "value-of-words",
+        "unknown-name",
+        "hyphened-name",
+        "bare-opt-out",
+    ],
 )
 def test_fields_that_open_a_paragraph_of_text_are_read_as_text(
     site, flattr_log, text, fields
