@@ -1656,7 +1656,17 @@ def _files_url(
         files_url = with_scheme(
             files_url, scheme if scheme in ("http", "https") else "https"
         )
-    if check_thing_url(files_url + "/") is not None or is_development_url(files_url):
+    files_problem = check_thing_url(files_url + "/", base=True)
+    if source != "SITEURL" and files_problem not in (None, NOT_ABSOLUTE, NO_HOST_NAME):
+        # An absolute SITEURL with something wrong in it (a "\\" in its
+        # path): not a preview's, whose build the URL guard would skip
+        # without a word. Said where SITEURL is read for the thing URLs.
+        fatal.append(
+            f"SITEURL is {shown_value(own_siteurl)}, which {files_problem} "
+            "(the site's files, an og:image, are under it)"
+        )
+        return siteurl, ""
+    if files_problem is not None or is_development_url(files_url):
         # A preview of a published page needs its image.
         return siteurl, f"SITEURL is {shown_value(own_siteurl)}"
     if is_development_url(siteurl):

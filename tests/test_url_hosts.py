@@ -157,6 +157,36 @@ def test_read_settings_refuses_a_site_url_whose_path_holds_a_backslash(name, sit
     ]
 
 
+@pytest.mark.parametrize(
+    ("siteurl", "says"),
+    [
+        ("https://example.org/my\\blog", IN_PATH),
+        ("https://exa mple.org", "holds the space"),
+    ],
+)
+def test_read_settings_refuses_a_broken_siteurl_beside_flattr_siteurl(siteurl, says):
+    # With FLATTR_SITEURL set, SITEURL is read for the site's files alone: a
+    # broken one made the build a development one, and the URL guard was
+    # skipped without a word.
+    settings, problems = read_settings(
+        {"FLATTR_SITEURL": "https://example.org/blog", "SITEURL": siteurl}
+    )
+    assert settings is None
+    (problem,) = problems
+    assert problem.startswith(f"SITEURL is {siteurl!r}, which "), problem
+    assert says in problem
+    assert problem.endswith("(the site's files, an og:image, are under it)")
+
+
+@pytest.mark.parametrize("siteurl", ["", "/blog", "http://localhost:8000"])
+def test_a_preview_siteurl_beside_flattr_siteurl_is_no_problem(siteurl):
+    settings, problems = read_settings(
+        {"FLATTR_SITEURL": "https://example.org/blog", "SITEURL": siteurl}
+    )
+    assert problems == []
+    assert settings.development_build == f"SITEURL is {siteurl!r}"
+
+
 def _messages(log, word: str) -> list[str]:
     return [r.getMessage() for r in log.records if word in r.getMessage()]
 
