@@ -1159,6 +1159,78 @@ def test_a_form_sends_its_fields_and_not_its_action_s_query(copy, capsys):
     )
 
 
+def radio(name: str, value: str, *flags: str) -> str:
+    """An <input type="radio"> of the group ``name``, with ``flags``
+    (checked, disabled) as attributes."""
+    return f'<input type="radio" name="{name}" value="{value}" {" ".join(flags)}>'
+
+
+@pytest.mark.parametrize(
+    ("controls", "sent"),
+    [
+        # As the parser inserts a checked radio it unchecks the others of
+        # its group (the radios of its name as written: case counts): of
+        # several written checked, the last alone is sent.
+        pytest.param(
+            radio("user_id", "alice", "checked")
+            + radio("USER_ID", "bob", "checked")
+            + radio("user_id", "mallory", "checked"),
+            "USER_ID=bob&user_id=mallory",
+            id="radios-the-last-checked",
+        ),
+        # An unchecked radio or checkbox sends nothing; a checked checkbox
+        # without a value sends "on", one with an empty value "".
+        pytest.param(
+            radio("user_id", "alice")
+            + '<input type="checkbox" name="owner" value="bob">'
+            + '<input type="CHECKBOX" name="user_id" checked>'
+            + '<input type="checkbox" name="title" value="" checked>',
+            "user_id=on&title=",
+            id="checkboxes",
+        ),
+        # A hidden input named _charset_ (in any case) sends the form's
+        # encoding, the page's: another input of that name its value.
+        pytest.param(
+            '<input type="hidden" name="_Charset_" value="latin1">'
+            '<input name="_charset_" value="latin1">',
+            "_Charset_=UTF-8&_charset_=latin1",
+            id="charset",
+        ),
+        # The clicked button sends its name and value where it stands;
+        # another submit button, and a plain one, nothing.
+        pytest.param(
+            '<input type="hidden" name="url" value="u">'
+            '<button name="user_id" value="mallory">Flattr</button>'
+            '<input type="hidden" name="title" value="t">'
+            '<button formaction="/search" name="q" value="s">Search</button>'
+            '<button type="button" name="owner" value="bob">Menu</button>',
+            "url=u&user_id=mallory&title=t",
+            id="clicked-button",
+        ),
+    ],
+)
+def test_a_form_sends_the_fields_a_browser_builds_from_its_controls(
+    copy, capsys, controls, sent
+):
+    # HTML's "constructing the entry list", as Chromium's FormData builds
+    # it for each of these forms: what the audit says the form pays is
+    # what a click sends.
+    said = what_is_said_of_a_form(copy, capsys, controls)
+    assert said.startswith(f"sends '{AUTO_SUBMIT}?{sent}', "), said
+
+
+def what_is_said_of_a_form(output, capsys, controls: str) -> str:
+    """What the audit says of a form with ``controls`` that submits to
+    Flattr's auto-submit URL, put on the index page of ``output``, the
+    page's one problem, after it names the form."""
+    form = f'<form action="{AUTO_SUBMIT}">{controls}</form>'
+    replace_in(output / "index.html", "</body>", f"{form}</body>")
+    said = the_one_problem(output, capsys, "button-unknown")["problem"]
+    written = f"{FORM_WRITTEN} (<form action='{AUTO_SUBMIT}'>) "
+    assert said.startswith(written), said
+    return said.removeprefix(written)
+
+
 @pytest.mark.parametrize(
     ("control", "unread"),
     [
@@ -1186,13 +1258,8 @@ def test_a_form_whose_fields_the_audit_cannot_read_is_said(
     copy, capsys, control, unread
 ):
     # What such a form sends is not known: it is no button to pass.
-    form = f'<form action="{AUTO_SUBMIT}">{control}<button>Flattr</button></form>'
-    replace_in(copy / "index.html", "</body>", f"{form}</body>")
-    problem = the_one_problem(copy, capsys, "button-unknown")
-    assert problem["problem"].startswith(
-        f"{FORM_WRITTEN} (<form action='{AUTO_SUBMIT}'>) sends what the audit "
-        f"cannot read: {unread}"
-    )
+    said = what_is_said_of_a_form(copy, capsys, f"{control}<button>Flattr</button>")
+    assert said.startswith(f"sends what the audit cannot read: {unread}"), said
 
 
 def test_a_post_form_to_flattr_is_said_as_one_the_audit_cannot_read(copy, capsys):
