@@ -555,16 +555,20 @@ def _form_fields(
     submits it, in order, as HTML builds a form's data from its controls,
     line breaks as CRLF; and why the audit cannot read them all ("" where
     it can): a control whose value it does not read."""
-    fields: list[tuple[str, str] | None] = []
-    radios: dict[str, int] = {}  # the field of each group's checked radio
+    fields: list[tuple[str, str]] = []
+    # As the parser inserts a checked radio it unchecks the others of its
+    # group (its name, as written), disabled or not: the last stays checked.
+    checked_radios = {
+        control[1]["name"]: control
+        for control in form.controls
+        if _is_checked_radio(control)
+    }
     for control in form.controls:
         name, attributes, _, in_disabled = control
         key = attributes.get("name", "")
-        kind = attributes.get("type", "").strip(SPACE).lower()
+        kind = _control_type(control)
         if "disabled" in attributes:
             continue
-        if name == "input" and kind not in _KNOWN_TYPES:
-            kind = "text"
         if control is submitter:
             if kind == "image":
                 # Where the click lands; a key's press clicks at (0, 0).
@@ -589,17 +593,36 @@ def _form_fields(
         if kind in ("checkbox", "radio"):
             if "checked" not in attributes:
                 continue
+            if kind == "radio" and checked_radios[key] is not control:
+                continue  # a later one of its group unchecked it
             value = value if "value" in attributes else "on"
-            if kind == "radio":  # one of a group is checked: the last
-                if key in radios:
-                    fields[radios[key]] = None
-                radios[key] = len(fields)
         elif kind == "hidden" and key.lower() == "_charset_":
             value = "UTF-8"
         elif kind != "hidden":
             value = value.translate(_LINE_BREAKS_DROPPED)
         fields.append((key, value))
-    return [(_crlf(key), _crlf(value)) for key, value in filter(None, fields)], ""
+    return [(_crlf(key), _crlf(value)) for key, value in fields], ""
+
+
+def _control_type(control: _Control) -> str:
+    """The type of a form's ``control`` (its type attribute, "" where it
+    has none), as HTML reads it: an <input> of a type it does not know is
+    "text"."""
+    name, attributes, _, _ = control
+    kind = attributes.get("type", "").strip(SPACE).lower()
+    return "text" if name == "input" and kind not in _KNOWN_TYPES else kind
+
+
+def _is_checked_radio(control: _Control) -> bool:
+    """Whether a form's ``control`` is a radio of a group (a name) that
+    its markup checks."""
+    name, attributes, _, _ = control
+    return (
+        name == "input"
+        and _control_type(control) == "radio"
+        and bool(attributes.get("name"))
+        and "checked" in attributes
+    )
 
 
 # What a text field's value cannot hold: a browser drops its line breaks.

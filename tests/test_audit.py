@@ -1178,6 +1178,15 @@ def radio(name: str, value: str, *flags: str) -> str:
             "USER_ID=bob&user_id=mallory",
             id="radios-the-last-checked",
         ),
+        # It does so disabled too, and a disabled control sends nothing:
+        # the group sends nothing.
+        pytest.param(
+            radio("user_id", "alice", "checked")
+            + radio("user_id", "mallory", "checked", "disabled")
+            + '<input type="hidden" name="url" value="u">',
+            "url=u",
+            id="radios-the-last-checked-disabled",
+        ),
         # An unchecked radio or checkbox sends nothing; a checked checkbox
         # without a value sends "on", one with an empty value "".
         pytest.param(
