@@ -5942,6 +5942,50 @@ def test_the_audit_fails_a_public_site_whose_things_are_local(
         assert "  thing-url-local: 1 problem" in lines
 
 
+@pytest.mark.parametrize(
+    ("publish", "compared"),
+    [
+        # The publish build's settings, as a publishconf.py writes them.
+        (f"SITEURL = {SITEURL!r}\n", "SITEURL"),
+        (
+            f"SITEURL = '//blog.example.org'\nFLATTR_SITEURL = {SITEURL!r}\n",
+            "FLATTR_SITEURL",
+        ),
+        # A protocol-relative SITEURL alone, which a build refuses too.
+        ("SITEURL = '//blog.example.org'\n", None),
+    ],
+    ids=["siteurl", "flattr-siteurl", "protocol-relative-siteurl-alone"],
+)
+def test_a_preview_audited_with_the_publish_build_s_settings(
+    tmp_path, capsys, publish, compared
+):
+    # A preview's local thing URLs are thing-url-local only where the
+    # settings give no public URL to compare the manifest's with; settings
+    # a build takes find its manifest another site's (docs/manifest.md).
+    output = build(
+        tmp_path,
+        two_articles(),
+        SITEURL="http://localhost:8000",
+        FLATTR_AUTHORS=AUTHORS,
+    )
+    conf = tmp_path / "publishconf.py"
+    conf.write_text(f"{publish}FLATTR_AUTHORS = {AUTHORS!r}\n")
+    capsys.readouterr()
+    status, report = audit_json(output, capsys, settings=str(conf))
+    if compared is None:
+        assert status == 1
+        assert [p["kind"] for p in report["problems"]] == ["thing-url-local"]
+    else:
+        assert status == 2
+        assert report["problems"] == [
+            f"{output / 'flattr-manifest.json'}: is the manifest of "
+            f"http://localhost:8000, but {compared} of {conf} is {SITEURL}: the "
+            "manifest of another site, or a site built with other settings? "
+            "Audit with the settings file the site was built with, or its own "
+            "manifest"
+        ]
+
+
 def theme_with(tmp_path: Path, snippet: str) -> Path:
     """The bundled theme, copied, with ``snippet`` before ``</body>`` in
     its base.html, as an old theme kept its FlattrLoader there."""
