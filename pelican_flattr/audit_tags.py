@@ -301,7 +301,7 @@ def scan_page(data: bytes) -> PageTags:
                     noscript_loaders.append(start)
                 else:
                     tags.loaders.append(attributes)
-        elif name in _ANCHORS:
+        elif name in _ANCHORS and not _swallowed_button(name, attributes):
             embedded = name == "a" and _is_embedded(attributes)
             if noscript and embedded:
                 noscript_buttons.append((start, attributes))
@@ -404,6 +404,15 @@ _KNOWN_TYPES = frozenset(
     | _SUBMIT_TYPES
 )
 _LINE_BREAKS = lazy_regex(r"\r\n|\r|\n")
+
+
+def _swallowed_button(name: str, attributes: dict[str, str]) -> bool:
+    """Whether the link ``name`` (its ``attributes``) is the plugin's
+    button read as SVG: written as HTML, it is read so when an <svg> the
+    text leaves open swallows the tag before it (a bogus comment), and
+    its text then falls out of the link: no reader sees a button, as the
+    build says. A link written in an <svg> is one all the same."""
+    return name == "svg:a" and BUTTON_CLASS in attributes.get("class", "").split()
 
 
 def _submits_to_flattr(name: str, attributes: dict[str, str], base: str | None) -> bool:
