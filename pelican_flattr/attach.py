@@ -135,15 +135,17 @@ class _Attaching:
     # must still meet the site's claim, not only the rules between two
     # contents, which could give it the URL.
     site_url: str | None
+    # _url_key of ``site_url``: content spelling it otherwise is at the root.
+    site_key: str | None
     # With i18n_subsites, an article no language's site hides (one in a
     # language without a site, or any with I18N_UNTRANSLATED_ARTICLES =
     # "keep") is published by several: one thing for all its copies, the
     # main site's (resolved first), or its flattrs would be split; else its
     # own language's site's (see _left_to_its_languages_site).
     elsewhere: Mapping[str, Thing]
-    # Thing URL -> the source whose thing it is in another site of the run:
-    # a language's site on a domain of its own that keeps the main site's
-    # FLATTR_SITEURL gives its article the URL of another's.
+    # _url_key of a thing URL -> the source whose thing it is in another
+    # site of the run: a language's site on a domain of its own that keeps
+    # the main site's FLATTR_SITEURL gives its article the URL of another's.
     url_elsewhere: dict[str, str]
     # The languages of the sites built later in the run with this plugin,
     # each with whether it gives pages things (``OtherSites``).
@@ -156,10 +158,12 @@ class _Attaching:
     # site's (``_main_sites_files_given_later``).
     files: Mapping[str, Any] | None
     files_later: Mapping[str, Any] | None
-    # FLATTR_SITEURL + "/" when it is written as _comparable_url writes it,
-    # as nearly every site's is: a thing URL the build computes under it is
-    # then its own key in ``holders`` (see _url_key). None for any other.
-    comparable_site: str | None = None
+    # The origin of FLATTR_SITEURL ("https://example.org/") as written, and
+    # its _comparable_url: the key of a URL on it that holds no escape or
+    # dot segment, as the build computes them, is that key and the rest of
+    # the URL; the URL itself when the two are one string, as they are on
+    # most sites (see _url_key, _site_base).
+    site_base: tuple[str, str] | None = None
     # _url_key of a thing URL -> the content that has it.
     holders: dict[str, Any] = dataclasses.field(default_factory=dict)
     # _url_key of a thing URL -> the (content, thing) pairs that lost it to
@@ -206,15 +210,18 @@ def _start_attaching(
     resolved: what the build's ``state``, ``settings`` and ``generators``
     give each content to be checked against, and nothing found yet."""
     site_url = site_thing_url(settings) if state.offers_site_thing else None
+    site_base = _site_base(settings.siteurl)
     elsewhere = build.thing_elsewhere_in_run() if build.outer_builds else {}
-    url_elsewhere = {thing.url: other for other, thing in elsewhere.items()}
+    url_elsewhere = {
+        _url_key(thing.url, site_base): other for other, thing in elsewhere.items()
+    }
     later = state.other_sites.later_languages
-    base = f"{settings.siteurl}/"
     return _Attaching(
         state=state,
         settings=settings,
-        comparable_site=base if _comparable_url(base) == base else None,
+        site_base=site_base,
         site_url=site_url,
+        site_key=None if site_url is None else _url_key(site_url, site_base),
         elsewhere=elsewhere,
         url_elsewhere=url_elsewhere,
         later=later,
@@ -231,7 +238,8 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
     thing URL another has (reported now).
 
     Its thing URL is checked in turn against the things of another site of
-    this run, the site's own thing, and the content attached before it.
+    this run, the site's own thing, and the content attached before it, by
+    its key (``_url_key``): a spelling of one of theirs is theirs.
     """
     content.flattr = None
     overrides = hasattr(content, "override_save_as")
@@ -254,12 +262,13 @@ def _attach(content: Any, is_article: bool, attaching: _Attaching) -> None:
     shared = attaching.elsewhere.get(content_thing.source)
     if shared is not None:
         content_thing = dataclasses.replace(content_thing, thing=shared)
-    if _thing_of_another_site(content_thing, attaching):
+    key = _url_key(content_thing.url, attaching.site_base)
+    if _thing_of_another_site(content_thing, key, attaching):
         return
     _say_what_resolving_found(content, outcome, content_thing, attaching)
-    if _thing_of_the_site(content_thing, attaching):
+    if _thing_of_the_site(content_thing, key, attaching):
         return
-    if not _takes_its_url(content, content_thing, attaching):
+    if not _takes_its_url(content, content_thing, key, attaching):
         # Pelican still writes its page: a copy with the same slug makes it
         # stop the build, which _lost_pages says whichever came first.
         _note_page(content, content_thing.page, attaching)
@@ -577,14 +586,17 @@ def _unserved_by_files(
     )
 
 
-def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
-    """Whether the thing URL of ``content_thing`` is already the thing of
-    another source in another site of this run (i18n_subsites), reported:
-    its content gets no thing."""
+def _thing_of_another_site(
+    content_thing: ContentThing, key: str, attaching: _Attaching
+) -> bool:
+    """Whether the thing URL of ``content_thing``, whose ``_url_key`` is
+    ``key``, is already the thing of another source in another site of this
+    run (i18n_subsites), reported: its content gets no thing."""
     source = content_thing.source
-    other = attaching.url_elsewhere.get(content_thing.url, source)
+    other = attaching.url_elsewhere.get(key, source)
     if other == source:
         return False
+    its_url = _its_thing_url(content_thing.url, attaching.elsewhere[other].url)
     # Named as the settings file writes it: a language's site inherits
     # the main site's FLATTR_SITEURL, the likely cause.
     setting = (
@@ -593,8 +605,8 @@ def _thing_of_another_site(content_thing: ContentThing, attaching: _Attaching) -
         else "FLATTR_SITEURL"
     )
     build.report(
-        f"{build.site_label()}{source}: its thing URL {content_thing.url} is "
-        f"already the thing of {other} in another site of this build "
+        f"{build.site_label()}{source}: {its_url} is already the thing of "
+        f"{other} in another site of this build "
         "(i18n_subsites); Flattr keeps one thing per URL, so it gets "
         "no Flattr button: give this language's site a FLATTR_SITEURL "
         f"of its own ({setting}), or pin a different flattr_url"
@@ -629,17 +641,21 @@ def _say_what_resolving_found(
         found.append((source, content_thing.is_article))
 
 
-def _thing_of_the_site(content_thing: ContentThing, attaching: _Attaching) -> bool:
-    """Whether the thing URL of ``content_thing`` is the site's own thing's
-    (``_Attaching.site_url``), reported: its content gets no thing."""
+def _thing_of_the_site(
+    content_thing: ContentThing, key: str, attaching: _Attaching
+) -> bool:
+    """Whether the thing URL of ``content_thing``, whose ``_url_key`` is
+    ``key``, is the site's own thing's (``_Attaching.site_url``), reported:
+    its content gets no thing."""
     # The site owner's own content at the root is exempt: one thing for
     # one owner whichever Flattr keeps, so nothing is lost.
     if (
-        content_thing.url == attaching.site_url
+        key == attaching.site_key
         and content_thing.thing.owner != attaching.settings.username
     ):
+        its_url = _its_thing_url(content_thing.url, attaching.site_url or "")
         build.report(
-            f"{content_thing.source}: its thing URL {content_thing.url} is "
+            f"{content_thing.source}: {its_url} is "
             f"already the thing of {_SITE_THING}; Flattr would merge them, so "
             "it gets no Flattr button (pin a different flattr_url)"
         )
@@ -648,14 +664,14 @@ def _thing_of_the_site(content_thing: ContentThing, attaching: _Attaching) -> bo
 
 
 def _takes_its_url(
-    content: Any, content_thing: ContentThing, attaching: _Attaching
+    content: Any, content_thing: ContentThing, key: str, attaching: _Attaching
 ) -> bool:
-    """Whether ``content`` may have the thing URL of ``content_thing``: no
-    content attached before has it, or the one that has it loses it to
-    ``content`` (``_takes_shared_url``), its thing taken back and noted as
-    displaced. The one that loses is noted, for ``_say_lost_urls``."""
+    """Whether ``content`` may have the thing URL of ``content_thing``, whose
+    ``_url_key`` is ``key``: no content attached before has it, or the one
+    that has it loses it to ``content`` (``_takes_shared_url``), its thing
+    taken back and noted as displaced. The one that loses is noted, for
+    ``_say_lost_urls``."""
     holders = attaching.holders
-    key = _url_key(content_thing.url, attaching.comparable_site)
     holder = holders.setdefault(key, content)
     if holder is content:
         return True
@@ -670,24 +686,38 @@ def _takes_its_url(
     return True
 
 
-def _url_key(url: str, comparable_site: str | None) -> str:
+def _url_key(url: str, site_base: tuple[str, str] | None) -> str:
     """The key of thing URL ``url`` among the URLs the build has given
     (``_comparable_url``): two URLs that name one address have one, so
     that a pin spelling another article's URL otherwise (in capitals,
     with ":443", "/./" or "%66") never takes it as its own.
 
-    Three scans in C for a URL the build computed under a FLATTR_SITEURL
-    written so already (``comparable_site``), which is its own key: most
-    content pins none. Only a pin, or a URL with an escape or a dot
+    Three scans in C for a URL on the origin of FLATTR_SITEURL
+    (``site_base``, see ``_site_base``), as the build computes them, whose
+    key is the origin's key and the rest of it as it is: the URL itself
+    under an origin written as its key is, as most are. Most content pins
+    none. Only a pin on another origin, or a URL with an escape or a dot
     segment, is read part by part."""
-    if (
-        comparable_site is not None
-        and url.startswith(comparable_site)
-        and "%" not in url
-        and "/." not in url
-    ):
-        return url
+    if site_base is not None:
+        base, key = site_base
+        if url.startswith(base) and "%" not in url and "/." not in url:
+            return url if key is base else key + url[len(base) :]
     return _comparable_url(url)
+
+
+def _site_base(siteurl: str) -> tuple[str, str] | None:
+    """The origin of FLATTR_SITEURL (``siteurl``), "scheme://host/" as it is
+    written, and its ``_comparable_url``, for ``_url_key``: the one string
+    twice when they are one. The origin, not the site's path: the key of a
+    URL on it that holds no escape or dot segment is the origin's and its
+    path as it is, whichever site of the run (i18n_subsites) it is of.
+    None for a ``siteurl`` without one."""
+    parts = urlsplit(siteurl)
+    base = f"{siteurl[: len(parts.scheme) + 3 + len(parts.netloc)]}/"
+    if not parts.netloc or urlsplit(base).netloc != parts.netloc:
+        return None
+    key = _comparable_url(base)
+    return (base, base) if key == base else (base, key)
 
 
 def _comparable_url(url: str) -> str:
@@ -781,7 +811,7 @@ def _lost_url_problem(
     url = kept.url
     # Pinned as another spelling of it (_url_key), the kept URL is named too.
     written = lost[0][1].url
-    shown = written if written == url else f"{written}, another spelling of {url}"
+    shown = _spelt(written, url)
     sources = [content_thing.source for _, content_thing in lost]
     one = len(sources) == 1
     if one:
@@ -813,8 +843,8 @@ def _lost_url_problem(
         return _published_nowhere(named, kept.source, kept.page)
     if _is_own(kept, attaching.settings):
         what = (
-            f"its thing URL {shown}{',' if shown != url else ''} is also the URL "
-            f"of {kept.source}'s page, which keeps that thing ({why})"
+            f"{_its_thing_url(written, url)} is also the URL of {kept.source}'s "
+            f"page, which keeps that thing ({why})"
         )
         fix = (
             f"give one of them another slug or URL, or pin a different {PINNED_URL}"
@@ -839,6 +869,20 @@ def _lost_url_problem(
         else:
             fix = f"give each of these a {PINNED_URL} of its own, or remove it"
     return f"{named}: {what}; Flattr keeps one thing per URL, so {none_gets} ({fix})"
+
+
+def _spelt(written: str, url: str) -> str:
+    """Thing URL ``written`` as a message names it, with ``url``, another
+    content's or the site's, when it spells that otherwise (``_url_key``):
+    the reader sees why the two are one."""
+    return written if written == url else f"{written}, another spelling of {url}"
+
+
+def _its_thing_url(written: str, url: str) -> str:
+    """The subject "its thing URL ``written``" (``_spelt``) of a message,
+    which a verb follows."""
+    shown = _spelt(written, url)
+    return f"its thing URL {shown}" + ("," if shown != written else "")
 
 
 def _record(

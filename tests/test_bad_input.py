@@ -1238,9 +1238,15 @@ def test_a_pin_spelling_another_articles_url_otherwise_never_takes_it(
     output = site(
         _pinning_anothers_url(pinned, "2023-12-01"), FLATTR_AUTHORS=_TWO_AUTHORS
     )
+    _pin_refused_as_a_spelling(output, flattr_log, pinned, taken)
+
+
+def _pin_refused_as_a_spelling(output, flattr_log, pinned: str, taken: str) -> None:
+    """Check that extra.md's pin ``pinned`` of ``output`` (a site of
+    ``_pinning_anothers_url``) is refused as another spelling of a.md's own
+    URL ``taken``, which a.md keeps."""
     things = manifest_things(output)
-    assert set(things) == {"a.md"}
-    assert things["a.md"]["url"] == taken
+    assert {source: thing["url"] for source, thing in things.items()} == {"a.md": taken}
     assert flattr_buttons(page(output / "extra-article.html")) == []
     assert _errors(flattr_log) == [
         f"pelican-flattr: extra.md: metadata 'flattr_url' pins {pinned}, another "
@@ -2830,6 +2836,31 @@ def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
     assert manifest_things(shared)["pages/home.md"]["url"] == SITEURL + "/"
     assert len(flattr_buttons(page(shared / "index.html"))) == 1
     assert [r for r in flattr_log.records if r.levelname == "ERROR"] == []
+
+
+@pytest.mark.parametrize(
+    "pinned",
+    ["HTTPS://BLOG.EXAMPLE.ORG/", f"{SITEURL}:443", f"{SITEURL}/./"],
+)
+def test_a_pin_spelling_the_site_root_otherwise_leaves_the_site_its_claim(
+    site, flattr_log, pinned
+):
+    # Compared as written, it kept a thing at the site's root beside the
+    # site's own, which every feed offers for FLATTR_USERNAME.
+    files = {"pinned.md": article("Pinned to the root", "Carol", flattr_url=pinned)}
+    output = site(
+        files,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FLATTR_AUTHORS={"Carol": "twitter:user:id:42"},
+        FLATTR_USERNAME="siteowner",
+    )
+    assert manifest_things(output) == {}
+    assert _errors(flattr_log) == [
+        f"pelican-flattr: pinned.md: its thing URL {pinned}, another spelling of "
+        f"{SITEURL}/, is already the thing of the site itself (FLATTR_USERNAME's "
+        "payment link in every feed); Flattr would merge them, so it gets no "
+        "Flattr button (pin a different flattr_url)"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3432,6 +3432,46 @@ def test_a_translation_pays_the_originals_author_by_its_owner_not_its_url(
     assert "post-de.md" not in manifest_things(output / "de")
 
 
+def test_a_pin_spelling_another_sites_thing_url_otherwise_is_refused(tmp_path):
+    # Kept untranslated, post-de.md is resolved by both sites. Compared as
+    # written, its pin was no thing URL of another site to the German one:
+    # there it took the URL from the copy of post.md, which was said to
+    # pin it too, without the site's name.
+    pinned = "HTTPS://BLOG.EXAMPLE.ORG/post.html"
+    files = {
+        "post.md": article("Post in English", "Alice", Lang="en", Slug="post"),
+        "post-de.md": article(
+            "Beitrag", "Bernd", Lang="de", Slug="beitrag", Flattr_url=pinned
+        ),
+    }
+    built = i18n_build(
+        tmp_path,
+        files,
+        FLATTR_AUTHORS={"Alice": "alice", "Bernd": "b"},
+        I18N_UNTRANSLATED_ARTICLES="keep",
+    )
+    assert built.messages == [
+        f"pelican-flattr: post-de.md: metadata 'flattr_url' pins {pinned}, "
+        f"another spelling of {SITEURL}/post.html, the URL of post.md's own "
+        "page, which keeps that thing; Flattr keeps one thing per URL, so "
+        "post-de.md gets no Flattr button (pin a different flattr_url, or "
+        "remove it)",
+        f"pelican-flattr: I18N_SUBSITES['de']: post-de.md: its thing URL "
+        f"{pinned}, another spelling of {SITEURL}/post.html, is already the "
+        "thing of post.md in another site of this build (i18n_subsites); Flattr "
+        "keeps one thing per URL, so it gets no Flattr button: give this "
+        "language's site a FLATTR_SITEURL of its own "
+        "(I18N_SUBSITES['de']['FLATTR_SITEURL']), or pin a different flattr_url",
+    ]
+    output = tmp_path / "output"
+    _shows_thing(output, "post.md", f"{SITEURL}/post.html", "alice")
+    for site in (output, output / "de"):
+        things = manifest_things(site)
+        assert {source: thing["url"] for source, thing in things.items()} == {
+            "post.md": f"{SITEURL}/post.html"
+        }, site
+
+
 @pytest.mark.parametrize("resolve", ["pin", "accept", "accept-in-de"])
 def test_a_translations_thing_an_earlier_site_had_is_said_moved_once(tmp_path, resolve):
     # Written by the earlier version, the Spanish site's baseline holds the

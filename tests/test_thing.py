@@ -956,12 +956,34 @@ def _encoded_one_by_one(text: str) -> str:
 # part (attach._url_key), and must find it under the key a pin of it has.
 @given(st.text())
 def test_a_computed_thing_url_without_escapes_or_dots_is_its_own_key(path):
-    from pelican_flattr.attach import _comparable_url, _url_key
+    from pelican_flattr.attach import _comparable_url, _site_base, _url_key
 
     url = "https://example.org/" + url_safe(path)
     if "%" not in url and "/." not in url:
-        assert _url_key(url, "https://example.org/") == url
+        assert _url_key(url, _site_base("https://example.org")) is url
         assert _comparable_url(url) == url
+
+
+# Under a FLATTR_SITEURL written otherwise than its key (a "www.", capitals,
+# a port, a host beyond ASCII), the key of such a URL is the site's key and
+# the rest of the URL, unread: the one a pin of it has.
+@given(
+    st.sampled_from(
+        [
+            "https://www.example.org",
+            "HTTPS://Example.ORG:443/Blog",
+            "https://b\u00fccher.example",
+            "https://xn--bcher-kva.example/b\u00fccher",
+            "http://[2001:DB8::1]:8080",
+        ]
+    ),
+    st.text(),
+)
+def test_a_computed_thing_url_has_the_key_a_pin_of_it_has(siteurl, path):
+    from pelican_flattr.attach import _comparable_url, _site_base, _url_key
+
+    url = f"{siteurl}/{url_safe(path)}"
+    assert _url_key(url, _site_base(siteurl)) == _comparable_url(url)
 
 
 @pytest.mark.parametrize(
