@@ -74,6 +74,7 @@ from .settings import (
     looks_misspelt,
     shown_author,
 )
+from .thing import comparable_host
 from .wording import listed, shown_value
 
 if TYPE_CHECKING:
@@ -690,7 +691,8 @@ def _url_key(url: str, site_base: tuple[str, str] | None) -> str:
     """The key of thing URL ``url`` among the URLs the build has given
     (``_comparable_url``): two URLs that name one address have one, so
     that a pin spelling another article's URL otherwise (in capitals,
-    with ":443", "/./" or "%66") never takes it as its own.
+    with ":443", "/./", "%66" or its host's xn-- form) never takes it as
+    its own.
 
     Three scans in C for a URL on the origin of FLATTR_SITEURL
     (``site_base``, see ``_site_base``), as the build computes them, whose
@@ -722,8 +724,10 @@ def _site_base(siteurl: str) -> tuple[str, str] | None:
 
 def _comparable_url(url: str) -> str:
     """``url``, an absolute http(s) URL ``check_pinned_url`` takes, as one
-    address is written whichever way it is spelt: its scheme and host in
-    lower case, without the scheme's default port, its path's "." and ".."
+    address is written whichever way it is spelt: its scheme in lower
+    case, its host as ``comparable_host`` gives it (``xn--bcher-kva`` is
+    ``bücher``, without "www."), without the scheme's default port, its
+    path's "." and ".."
     segments resolved (as browsers resolve them), and the escapes of
     unreserved characters and of text beyond ASCII decoded (``%66`` is
     ``f``, which servers read alike; ``caf%C3%A9`` is ``café``, which
@@ -732,8 +736,12 @@ def _comparable_url(url: str) -> str:
     For comparing alone: a thing keeps its URL as written, which Flattr
     keys it on (the URL guard advises pinning an old URL as written)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 address, which urlsplit gives without brackets
+    name = parts.hostname or ""
+    # As the check of a pin's host compares it ("xn--bcher-kva.example",
+    # "b%C3%BCcher.example" or "www.bücher.example." is bücher.example):
+    # a pin on a host it takes as the site's names that site's pages.
+    host = comparable_host(name)
+    if ":" in name:  # an IPv6 address, which urlsplit gives without brackets
         host = f"[{host}]"
     port = parts.port
     if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):

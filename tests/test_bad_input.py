@@ -1256,6 +1256,35 @@ def _pin_refused_as_a_spelling(output, flattr_log, pinned: str, taken: str) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("siteurl", "pinned"),
+    [
+        # The host as the check of a pin's host reads it (comparable_host):
+        # its xn-- form, escaped, with a final dot or a "www.".
+        ("https://b\u00fccher.example", "https://xn--bcher-kva.example"),
+        ("https://b\u00fccher.example", "https://b%C3%BCcher.example"),
+        ("https://xn--bcher-kva.example", "https://B\u00dcCHER.example"),
+        (SITEURL, "https://blog.ex%61mple.org"),
+        (SITEURL, "https://blog.example.org."),
+        (SITEURL, "https://www.blog.example.org"),
+        ("https://www.example.org", "https://example.org"),
+    ],
+)
+def test_a_pin_spelling_another_articles_host_otherwise_never_takes_it(
+    site, flattr_log, siteurl, pinned
+):
+    # The check of a pin's host took each as the site's, and the URL's key
+    # kept it apart: two things, extra.md's button naming a.md's page.
+    taken = f"{siteurl}/solder-basics.html"
+    pinned += "/solder-basics.html"
+    output = site(
+        _pinning_anothers_url(pinned, "2023-12-01"),
+        FLATTR_AUTHORS=_TWO_AUTHORS,
+        SITEURL=siteurl,
+    )
+    _pin_refused_as_a_spelling(output, flattr_log, pinned, taken)
+
+
 def test_two_pins_of_one_url_spelt_otherwise_are_not_both_kept(site, flattr_log):
     # The one that keeps it keeps its pin as written: Flattr keys its thing
     # on it, and the URL guard advises pinning an old URL so.
@@ -2840,7 +2869,12 @@ def test_a_thing_at_the_site_root_collides_with_the_site_thing_of_the_feeds(
 
 @pytest.mark.parametrize(
     "pinned",
-    ["HTTPS://BLOG.EXAMPLE.ORG/", f"{SITEURL}:443", f"{SITEURL}/./"],
+    [
+        "HTTPS://BLOG.EXAMPLE.ORG/",
+        f"{SITEURL}:443",
+        f"{SITEURL}/./",
+        "https://www.blog.example.org./",
+    ],
 )
 def test_a_pin_spelling_the_site_root_otherwise_leaves_the_site_its_claim(
     site, flattr_log, pinned

@@ -1004,6 +1004,12 @@ def test_a_computed_thing_url_has_the_key_a_pin_of_it_has(siteurl, path):
         ("https://example.org/a~b", "https://example.org/a%7Eb", True),
         ("https://example.org/a?q=%41", "https://example.org/a?q=A", True),
         ("https://example.org/a%2fb", "https://example.org/a%2Fb", True),
+        # A host as the check of a pin's host reads it (comparable_host).
+        ("https://b\u00fccher.example/a", "https://xn--bcher-kva.example/a", True),
+        ("https://b\u00fccher.example/a", "https://b%C3%BCcher.example/a", True),
+        ("https://example.org/a", "https://ex%61mple.org/a", True),
+        ("https://example.org/a", "https://www.example.org./a", True),
+        ("https://[2001:db8::1]/a", "https://[2001:db8::1]:443/a", True),
         # Another address: escaped, "/" and "?" are a name's own; another
         # scheme, port or path's letter case is another URL.
         ("https://example.org/a%2Fb", "https://example.org/a/b", False),
